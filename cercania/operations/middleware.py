@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set.
+
+    Listed after WhiteNoise, so only dynamic responses pass here: those must never be
+    kept by a shared or back-button cache, where an abuser with the phone could find them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if (
+            "Cache-Control" not in response.headers
+            or "no-store" not in response.headers["Cache-Control"]
+        ):
+            add_never_cache_headers(response)
+        return response
+
+
+class SpanishFirstLocaleMiddleware(LocaleMiddleware):
+    """Spanish unless she chose another language with the selector.
+
+    Django's LocaleMiddleware follows the browser's Accept-Language; many phones in
+    Chihuahua are set to English without their owners reading English, so only the
+    explicit choice (the language cookie) switches the site.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        try:
+            language = (
+                translation.get_supported_language_variant(chosen)
+                if chosen
+                else settings.LANGUAGE_CODE
+            )
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -1,0 +1,108 @@
+"""Settings read from the environment, checked in a fresh interpreter each time."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+STRONG_KEY = "k3Y-" + "x9Qz7Lm2" * 8
+FIELD_KEYS = {
+    "CERCANIA_FIELD_KEYS": "k1:" + "A" * 43,
+    "CERCANIA_FIELD_HASH_KEY": "B" * 43,
+}
+
+
+def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("CERCANIA_") and k != "DATABASE_URL"
+    }
+    clean |= {"DJANGO_SETTINGS_MODULE": "cercania.settings", **env}
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_debug_off_without_a_secret_refuses_to_start_with_a_clear_message(tmp_path):
+    result = run(
+        ["-c", "import django; django.setup()"],
+        CERCANIA_DEBUG="false",
+        CERCANIA_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "CERCANIA_SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_off_without_field_keys_refuses_to_start(tmp_path):
+    result = run(
+        ["-c", "import django; django.setup()"],
+        CERCANIA_DEBUG="false",
+        CERCANIA_SECRET_KEY=STRONG_KEY,
+        CERCANIA_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "CERCANIA_FIELD_KEYS and CERCANIA_FIELD_HASH_KEY are required" in result.stderr
+
+
+def test_generate_keys_prints_a_usable_environment(tmp_path):
+    printed = run(["-m", "cercania.cli", "generate_keys"], CERCANIA_VAR_DIR=str(tmp_path))
+    env = dict(line.split("=", 1) for line in printed.stdout.splitlines())
+    assert set(env) == {"CERCANIA_SECRET_KEY", "CERCANIA_FIELD_KEYS", "CERCANIA_FIELD_HASH_KEY"}
+    started = run(
+        ["-c", "import django; django.setup()"],
+        CERCANIA_DEBUG="false",
+        CERCANIA_VAR_DIR=str(tmp_path),
+        **env,
+    )
+    assert started.returncode == 0, started.stderr
+
+
+def test_debug_off_with_a_weak_secret_refuses_to_start(tmp_path):
+    result = run(
+        ["-c", "import django; django.setup()"],
+        CERCANIA_DEBUG="false",
+        CERCANIA_SECRET_KEY="django-insecure-short",
+        CERCANIA_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "CERCANIA_SECRET_KEY is too weak" in result.stderr
+
+
+def test_debug_on_generates_a_local_secret_once(tmp_path):
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    first = run(["-c", code], CERCANIA_VAR_DIR=str(tmp_path))
+    second = run(["-c", code], CERCANIA_VAR_DIR=str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout and len(first.stdout.strip()) >= 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_malformed_boolean_is_an_error_not_a_guess(tmp_path):
+    result = run(
+        ["-c", "import django; django.setup()"],
+        CERCANIA_DEBUG="maybe",
+        CERCANIA_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "CERCANIA_DEBUG must be true or false" in result.stderr
+
+
+def test_the_deploy_check_only_warns_about_hsts_preload(tmp_path):
+    result = run(
+        ["-m", "cercania.cli", "check", "--deploy"],
+        CERCANIA_DEBUG="false",
+        CERCANIA_SECRET_KEY=STRONG_KEY,
+        CERCANIA_ALLOWED_HOSTS="citas.example.org",
+        CERCANIA_VAR_DIR=str(tmp_path),
+        **FIELD_KEYS,
+    )
+    output = result.stdout + result.stderr
+    warnings = [line for line in output.splitlines() if line.startswith("?: (")]
+    assert result.returncode == 0, output
+    assert [w.split(")")[0] for w in warnings] == ["?: (security.W021"], output

@@ -1,0 +1,41 @@
+"""The English catalogue is complete and its compiled file matches it.
+
+Compiled .mo files are committed, so a fresh clone runs without gettext tools; this
+test catches a .po edited without recompiling (`uv run cercania compilemessages`).
+"""
+
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+
+CATALOGUES = sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.po"))
+
+
+def test_there_is_an_english_catalogue():
+    assert [p.parts[-3] for p in CATALOGUES] == ["en"]
+
+
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parts[-3])
+def test_every_message_is_translated(po_path):
+    catalogue = polib.pofile(str(po_path))
+    missing = [
+        e.msgid for e in catalogue if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parts[-3])
+def test_the_compiled_catalogue_matches_the_source(po_path):
+    source = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural
+        for e in polib.pofile(str(po_path))
+        if e.translated()
+    }
+    compiled = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural
+        for e in polib.mofile(str(po_path.with_suffix(".mo")))
+    }
+    compiled.pop((None, ""), None)  # the header entry
+    assert compiled == source

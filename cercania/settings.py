@@ -1,0 +1,279 @@
+"""Cercanía settings: one file, every value from the environment.
+
+Every variable is documented in README.md. Helpers fail loudly on a malformed value
+instead of silently falling back, so a typo in production is a startup error.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from cercania.lib.crypto import generate_hash_key, generate_key_entry
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CERCANIA_VAR_DIR", BASE_DIR / "var"))
+
+
+def envbool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
+
+
+def envint(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+
+
+def envlist(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def secret_key_is_weak(key: str) -> bool:
+    # The same thresholds as Django's security.W009 check.
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-")
+
+
+def local_secret(name: str, make: Callable[[], str]) -> str:
+    """A per-checkout development secret kept in var/, created on first use, mode 600."""
+    path = VAR_DIR / name
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write(make() + "\n")
+    return path.read_text().strip()
+
+
+DEBUG = envbool("CERCANIA_DEBUG", True)
+
+SECRET_KEY = os.environ.get("CERCANIA_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CERCANIA_SECRET_KEY is not set. With CERCANIA_DEBUG off a secret key is required: "
+            'generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(64))"'
+        )
+    SECRET_KEY = local_secret("secret_key", lambda: secrets.token_urlsafe(64))
+elif not DEBUG and secret_key_is_weak(SECRET_KEY):
+    raise ImproperlyConfigured(
+        "CERCANIA_SECRET_KEY is too weak: use at least 50 random characters "
+        '(python3 -c "import secrets; print(secrets.token_urlsafe(64))").'
+    )
+
+# Field encryption: a key ring separate from SECRET_KEY, newest key first
+# ("key_id:base64url", comma-separated). Back it up apart from the database: without
+# it the case files cannot be read. See docs/security.md for rotation.
+FIELD_ENCRYPTION_KEYS = envlist("CERCANIA_FIELD_KEYS", [])
+FIELD_HASH_KEY = os.environ.get("CERCANIA_FIELD_HASH_KEY", "")
+if not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CERCANIA_FIELD_KEYS and CERCANIA_FIELD_HASH_KEY are required with CERCANIA_DEBUG off: "
+            "generate them with `cercania generate_keys`."
+        )
+    FIELD_ENCRYPTION_KEYS = (
+        FIELD_ENCRYPTION_KEYS
+        or local_secret("field_keys", lambda: generate_key_entry("dev1")).split()
+    )
+    FIELD_HASH_KEY = FIELD_HASH_KEY or local_secret("field_hash_key", generate_hash_key)
+
+ALLOWED_HOSTS = envlist(
+    "CERCANIA_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = envlist("CERCANIA_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "cercania.accounts",
+    "cercania.institute",
+    "cercania.partners",
+    "cercania.operations",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "csp",
+    "django_htmx",
+    "template_partials",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # WhiteNoise answers static files before the middlewares below see them, so
+    # static responses stay cacheable while every dynamic page gets no-store.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cercania.operations.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "cercania.operations.middleware.SpanishFirstLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "cercania.urls"
+WSGI_APPLICATION = "cercania.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cercania.institute.context_processors.institute",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "cercania.sqlite3"),
+            "OPTIONS": {
+                # WAL lets readers go on while one writer holds the lock; IMMEDIATE
+                # takes the write lock at BEGIN so two bookings serialise instead of
+                # failing with "database is locked" halfway through.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# Language and time: Spanish (Mexico) first. TIME_ZONE is the institute's zone: every
+# date shown and every rule about opening hours uses it; the database keeps UTC.
+LANGUAGE_CODE = "es-mx"
+LANGUAGES = [("es-mx", "Español (México)"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("CERCANIA_TIME_ZONE", "America/Chihuahua")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(os.environ.get("CERCANIA_STATIC_ROOT", VAR_DIR / "staticfiles"))
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# Security. Behind a TLS-terminating proxy in production (see docs/deploy.md).
+HTTPS = envbool("CERCANIA_HTTPS", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+# "__Host-" cookies are bound to this exact host and path, over HTTPS only.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
+LANGUAGE_COOKIE_NAME = "__Host-lang" if HTTPS else "django_language"
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "interest-cohort=(), browsing-topics=()"
+)
+
+# The exit button leaves for a neutral site. Only these addresses are ever used,
+# whatever a request says, so the button cannot be turned into an open redirect.
+EXIT_URL = os.environ.get("CERCANIA_EXIT_URL", "https://www.google.com/search?q=clima")
+EXIT_ALLOWED_URLS = envlist("CERCANIA_EXIT_ALLOWED_URLS", [EXIT_URL])
+if EXIT_URL not in EXIT_ALLOWED_URLS:
+    raise ImproperlyConfigured("CERCANIA_EXIT_URL must be one of CERCANIA_EXIT_ALLOWED_URLS")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CERCANIA_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Request lines carry paths and query strings: keep them out of the logs.
+        "django.server": {"level": "WARNING"},
+    },
+}

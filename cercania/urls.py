@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cercania.institute import views as institute_views
+from cercania.operations import views as operations_views
+
+urlpatterns = [
+    path("", institute_views.home, name="home"),
+    path("seguridad/", institute_views.safety, name="safety"),
+    path(
+        "privacidad/",
+        institute_views.privacy_notice,
+        {"kind": "simplificado"},
+        name="privacy_simplified",
+    ),
+    path(
+        "privacidad/integral/",
+        institute_views.privacy_notice,
+        {"kind": "integral"},
+        name="privacy_integral",
+    ),
+    path("salir/", operations_views.exit_now, name="exit"),
+    path("healthz", operations_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
