@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "cercania.institute",
     "cercania.partners",
     "cercania.operations",
+    "cercania.privacy",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -114,6 +115,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "csp",
     "django_htmx",
     "template_partials",
@@ -131,9 +136,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cercania.urls"
@@ -190,7 +198,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out user+IP before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+
+# Staff authentication (ASVS V6/V7): a second factor for everyone, throttled logins,
+# idle and absolute session limits.
+AXES_FAILURE_LIMIT = envint("CERCANIA_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envint("CERCANIA_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+OTP_TOTP_ISSUER = os.environ.get("CERCANIA_OTP_ISSUER", "Cercanía")
+SESSION_IDLE_TIMEOUT_MINUTES = envint("CERCANIA_SESSION_IDLE_MINUTES", 30)
+SESSION_ABSOLUTE_HOURS = envint("CERCANIA_SESSION_ABSOLUTE_HOURS", 10)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
 
 # Language and time: Spanish (Mexico) first. TIME_ZONE is the institute's zone: every
 # date shown and every rule about opening hours uses it; the database keeps UTC.

@@ -21,6 +21,8 @@ urlpatterns = [
     ),
     path("salir/", operations_views.exit_now, name="exit"),
     path("healthz", operations_views.healthz, name="healthz"),
+    path("personal/", include("cercania.accounts.urls")),
+    path("personal/bitacora/", include("cercania.privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
