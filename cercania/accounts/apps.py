@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "cercania.accounts"
     label = "accounts"
     verbose_name = _("accounts")
+
+    def ready(self) -> None:
+        from .admin_site import install
+
+        install()

@@ -1,13 +1,16 @@
 """`cercania demo`: the IMM Chihuahua configuration plus fictional demo data.
 
 Idempotent: every step creates only what is missing. Demo users get random passwords
-the first time; they are kept in var/ (git-ignored, mode 600) so a newcomer can read
-them again, and the command refuses to run with DEBUG off.
+and a TOTP second factor the first time; passwords and TOTP keys are kept in var/
+(git-ignored, mode 600) so a newcomer can read them again, and `cercania demo_otp EMAIL`
+prints the current code. Both commands refuse to run with DEBUG off.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
+from base64 import b32encode
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cercania.accounts.models import User
 from cercania.accounts.roles import Role
@@ -39,6 +43,7 @@ DEMO_STAFF = [
 class DemoReport:
     created: dict[str, int] = field(default_factory=dict)
     credentials: list[tuple[str, str, str]] = field(default_factory=list)  # role, email, password
+    totp_keys: dict[str, str] = field(default_factory=dict)  # email → base32 key
 
 
 def credentials_path() -> Path:
@@ -52,9 +57,20 @@ def _read_saved_passwords() -> dict[str, str]:
     saved = {}
     for line in path.read_text().splitlines():
         parts = line.split("\t")
-        if len(parts) == 3:
+        if len(parts) in (3, 4):  # role, email, password[, TOTP key]
             saved[parts[1]] = parts[2]
     return saved
+
+
+def _demo_totp_key(user: User) -> str:
+    """Her authenticator key (base32, as apps take it), created confirmed the first time.
+
+    Demo accounts only: a real user proves her authenticator with a code at enrolment.
+    """
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Demo", confirmed=True)
+    return b32encode(device.bin_key).decode()
 
 
 @transaction.atomic
@@ -87,9 +103,14 @@ def demo_setup(*, today: date | None = None) -> DemoReport:
         report.credentials.append(
             (role.value, email, saved.get(email, "(ver var/demo-credentials.txt)"))
         )
+        report.totp_keys[email] = _demo_totp_key(User.objects.get(email=email))
 
     path = credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{r}\t{e}\t{p}\n" for r, e, p in report.credentials))
+    # Created 600 before anything is written: the file holds passwords and TOTP keys.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+        handle.write(
+            "".join(f"{r}\t{e}\t{p}\t{report.totp_keys[e]}\n" for r, e, p in report.credentials)
+        )
     path.chmod(0o600)
     return report

@@ -51,3 +51,25 @@ class SpanishFirstLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class NullOriginMiddleware:
+    """Let Django's CSRF protection work under `Referrer-Policy: no-referrer`.
+
+    With that policy browsers send `Origin: null` and no Referer on same-origin form
+    posts, which Django's CsrfViewMiddleware refuses. Browsers also send
+    `Sec-Fetch-Site`, which pages cannot forge: when it says the post comes from this
+    very origin, the null origin is replaced by ours. Listed just before Django's
+    CsrfViewMiddleware, which still checks the origin and the token on every post.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.META.get("HTTP_ORIGIN") == "null"
+            and request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
+        ):
+            request.META["HTTP_ORIGIN"] = f"{request.scheme}://{request.get_host()}"
+        return self.get_response(request)

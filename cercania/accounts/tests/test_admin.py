@@ -7,6 +7,7 @@ from django.test import Client
 from cercania.accounts.models import User
 from cercania.accounts.roles import Role
 from cercania.accounts.services import staff_user_create
+from cercania.accounts.testing import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def superuser() -> User:
 
 @pytest.fixture
 def admin_client(client: Client, superuser: User) -> Client:
-    client.force_login(superuser)
+    login_verified(client, superuser)
     return client
 
 
@@ -153,7 +154,7 @@ class TestUserChange:
     def test_it_does_not_let_a_coordinator_make_herself_superuser(
         self, client: Client, coordinator: User
     ) -> None:
-        client.force_login(coordinator)
+        login_verified(client, coordinator)
         response = client.get(change_url(coordinator))
         assert response.status_code == 200
         assert 'name="is_superuser"' not in response.text
@@ -168,7 +169,7 @@ class TestUserChange:
     def test_it_does_not_let_a_coordinator_change_a_superuser(
         self, client: Client, coordinator: User, superuser: User
     ) -> None:
-        client.force_login(coordinator)
+        login_verified(client, coordinator)
         response = client.post(
             change_url(superuser), user_form_data(superuser, email="otra@example.mx")
         )

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from cercania.accounts.models import User
+from cercania.accounts.testing import login_verified
 from cercania.institute.models import (
     ClosedDay,
     Institute,
@@ -30,7 +31,8 @@ PROFILE = {
 
 @pytest.fixture
 def admin_client(client: Client) -> Client:
-    client.force_login(User.objects.create_superuser(email="sistemas@example.mx"))
+    # The admin requires a verified second factor.
+    login_verified(client, User.objects.create_superuser(email="sistemas@example.mx"))
     return client
 
 

@@ -1,11 +1,16 @@
+from base64 import b32decode
 from io import StringIO
 
 import pytest
 from django.apps import apps
-from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cercania.accounts.roles import Role
+from cercania.operations.demo import credentials_path
 
 
 def row_counts() -> dict[str, int]:
@@ -22,6 +27,14 @@ def _debug_on(settings):
     settings.DEBUG = True
 
 
+@pytest.fixture
+def role_groups(transactional_db):
+    # A transactional test empties every table afterwards, the role groups a migration
+    # created included; without them demo users would have no role (and no staff page).
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_running_it_twice_duplicates_nothing(settings):
     first_output = StringIO()
@@ -35,22 +48,48 @@ def test_running_it_twice_duplicates_nothing(settings):
     assert first["institute.ClosedDay"] >= 14
 
 
+def demo_logins(output: str) -> list[list[str]]:
+    return [line.split() for line in output.splitlines() if "@demo.cercania.invalid" in line]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_it_prints_a_working_login_for_every_role(settings):
+def test_it_prints_a_working_login_for_every_role(settings, role_groups):
     output = StringIO()
     call_command("demo", "--no-serve", stdout=output)
-    lines = [
-        line.split() for line in output.getvalue().splitlines() if "@demo.cercania.invalid" in line
-    ]
+    lines = demo_logins(output.getvalue())
     assert {line[0] for line in lines} == set(Role.values)
+    assert "cercania demo_otp" in output.getvalue()
     for _role, email, password in lines:
-        assert authenticate(username=email, password=password) is not None
+        # Through HTTP, as a newcomer would: password, then the code demo_otp prints.
+        client = Client()
+        response = client.post(reverse("accounts:login"), {"username": email, "password": password})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("accounts:verify")
+        code = StringIO()
+        call_command("demo_otp", email, stdout=code, stderr=StringIO())
+        response = client.post(reverse("accounts:verify"), {"code": code.getvalue().strip()})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("accounts:home")
+        assert client.get(reverse("accounts:home")).status_code == 200
     # A second run prints the same credentials again (kept in var/).
     again = StringIO()
     call_command("demo", "--no-serve", stdout=again)
-    assert [
-        line.split() for line in again.getvalue().splitlines() if "@demo.cercania.invalid" in line
-    ] == lines
+    assert demo_logins(again.getvalue()) == lines
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_passwords_and_totp_keys_in_a_private_file(settings):
+    call_command("demo", "--no-serve", stdout=StringIO())
+    path = credentials_path()
+    assert path.stat().st_mode & 0o777 == 0o600
+    rows = [line.split("\t") for line in path.read_text().splitlines()]
+    assert len(rows) == len(Role.values)
+    for _role, email, _password, key in rows:
+        device = TOTPDevice.objects.get(user__email=email, confirmed=True)
+        assert b32decode(key) == device.bin_key
+    call_command("demo", "--no-serve", stdout=StringIO())
+    assert [line.split("\t") for line in path.read_text().splitlines()] == rows
+    assert TOTPDevice.objects.count() == len(Role.values)
 
 
 @pytest.mark.django_db

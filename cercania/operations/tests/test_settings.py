@@ -106,3 +106,9 @@ def test_the_deploy_check_only_warns_about_hsts_preload(tmp_path):
     warnings = [line for line in output.splitlines() if line.startswith("?: (")]
     assert result.returncode == 0, output
     assert [w.split(")")[0] for w in warnings] == ["?: (security.W021"], output
+
+
+def test_passwords_are_hashed_with_argon2(tmp_path):
+    code = "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])"
+    result = run(["-c", code], CERCANIA_VAR_DIR=str(tmp_path))
+    assert result.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"

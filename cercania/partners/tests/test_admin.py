@@ -8,6 +8,7 @@ from django.test import Client
 from cercania.accounts.models import User
 from cercania.accounts.roles import Role
 from cercania.accounts.services import staff_user_create
+from cercania.accounts.testing import login_verified
 from cercania.institute.models import Modality, Service
 from cercania.partners.models import Agreement, Liaison, Organization
 from cercania.partners.services import partners_configure
@@ -40,7 +41,8 @@ PROFILE = {
 
 @pytest.fixture
 def admin_client(client: Client) -> Client:
-    client.force_login(User.objects.create_superuser(email="sistemas@example.mx"))
+    # The admin requires a verified second factor.
+    login_verified(client, User.objects.create_superuser(email="sistemas@example.mx"))
     return client
 
 

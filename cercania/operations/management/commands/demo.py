@@ -26,12 +26,18 @@ class Command(BaseCommand):
                 "The demo creates users with known passwords: it only runs with CERCANIA_DEBUG on."
             )
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # rate limits live in the database cache
         report = demo_setup()
         added = ", ".join(f"{k}: {v}" for k, v in report.created.items() if v) or "nada nuevo"
         self.stdout.write(f"Datos de demostración listos ({added}).")
         self.stdout.write(f"Cuentas de demostración (también en {credentials_path()}):")
         for role, email, password in report.credentials:
             self.stdout.write(f"  {role:<13} {email:<40} {password}")
+        self.stdout.write(
+            "Después de la contraseña se pide un código del segundo factor: "
+            "`uv run cercania demo_otp <correo>` muestra el código vigente, o agrega la clave "
+            "TOTP de la cuarta columna del archivo a tu aplicación de autenticación."
+        )
         if options["no_serve"]:
             return
         self.stdout.write(
