@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -24,6 +25,15 @@ def institute_config(db, imm_profile):
     partners_configure(profile=imm_profile)
     closed_days_sync_federal(years=range(2026, 2028))
     return imm_profile
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, with the verified second factor the admin requires."""
+    from cercania.accounts.testing import login_verified
+
+    login_verified(client, admin_user)
+    return client
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +86,119 @@ def screenshot():
         return path
 
     return take
+
+
+# ---------------------------------------------------------------- scheduling
+
+CHIHUAHUA = ZoneInfo("America/Chihuahua")
+
+
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=CHIHUAHUA)
+
+
+@pytest.fixture
+def legal_service(institute_config):
+    from cercania.institute.models import Service
+
+    return Service.objects.prefetch_related("opening_hours").get(code="juridico")
+
+
+@pytest.fixture
+def make_advisor(institute_config):
+    """An advisor of the legal service, available Monday–Friday 9–15 by default."""
+    from cercania.accounts.roles import Role
+    from cercania.accounts.services import staff_user_create
+    from cercania.institute.models import Service
+    from cercania.scheduling.services import advisor_create, availability_window_add
+
+    counter = iter(range(1, 1000))
+
+    def make(
+        *,
+        modalities=("video", "phone"),
+        weekdays=range(1, 6),
+        starts=time(9),
+        ends=time(15),
+        service="juridico",
+    ):
+        n = next(counter)
+        user = staff_user_create(
+            email=f"asesora{n}@example.org", display_name=f"Asesora {n}", roles=[Role.JURIDICO]
+        )
+        advisor = advisor_create(
+            user=user,
+            services=[Service.objects.get(code=service)],
+            modalities=modalities,
+            meeting_room_url=f"https://salas.example.org/asesora-{n}",
+        )
+        for weekday in weekdays:
+            availability_window_add(advisor=advisor, weekday=weekday, starts=starts, ends=ends)
+        return advisor
+
+    return make
+
+
+@pytest.fixture
+def make_jornada(institute_config):
+    from cercania.institute.models import Service
+    from cercania.partners.models import Agreement, Organization
+    from cercania.scheduling.models import Jornada
+    from cercania.scheduling.services import jornada_create, jornada_set_status
+
+    def make(*, starts_on: date, ends_on: date, status=Jornada.Status.OPEN, daily_capacity=None):
+        jornada = jornada_create(
+            title="Jornada de asesorías",
+            organization=Organization.objects.get(name="Emerson Termotec"),
+            agreement=Agreement.objects.get(title="IMM en tu empresa"),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            services=[Service.objects.get(code="juridico")],
+            modalities=["video", "phone"],
+            daily_capacity=daily_capacity,
+        )
+        return jornada_set_status(jornada=jornada, status=status)
+
+    return make
+
+
+@pytest.fixture
+def book():
+    """Book through the service with sensible defaults."""
+    from cercania.cases.models import CreatedVia
+    from cercania.cases.services import ContactChoices
+    from cercania.scheduling.services import appointment_book
+
+    def do(service, start, *, modality="phone", jornada=None, now=None, **extra):
+        return appointment_book(
+            service=service,
+            start=start,
+            modality=modality,
+            name=extra.pop("name", "Ana"),
+            phone=extra.pop("phone", "614 123 4567"),
+            email=extra.pop("email", ""),
+            contact=extra.pop("contact", ContactChoices(call=True)),
+            jornada=jornada,
+            created_via=extra.pop("created_via", CreatedVia.WEB),
+            now=now,
+            **extra,
+        )
+
+    return do
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    # Rate-limit counters live in the cache; each test starts with an empty one in
+    # memory (test_ratelimit checks the production database cache itself).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is slow on purpose (settings.py keeps it for real use, see
+    # test_settings); tests that log in hundreds of times use a fast hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -108,6 +108,10 @@ INSTALLED_APPS = [
     "cercania.partners",
     "cercania.operations",
     "cercania.privacy",
+    "cercania.cases",
+    "cercania.scheduling",
+    "cercania.notifications",
+    "cercania.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -119,6 +123,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "csp",
     "django_htmx",
     "template_partials",
@@ -129,11 +135,13 @@ MIDDLEWARE = [
     # WhiteNoise answers static files before the middlewares below see them, so
     # static responses stay cacheable while every dynamic page gets no-store.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cercania.privacy.middleware.RequestContextMiddleware",
     "cercania.operations.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cercania.operations.middleware.SpanishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "cercania.operations.middleware.NullOriginMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -180,6 +188,10 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Tests use a file, not Django's shared-cache in-memory database, whose
+            # table locks ignore the busy timeout: concurrency tests must see the
+            # same locking as production SQLite. One file per process: runs never collide.
+            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 
@@ -208,17 +220,39 @@ LOGIN_REDIRECT_URL = "accounts:home"
 
 # Staff authentication (ASVS V6/V7): a second factor for everyone, throttled logins,
 # idle and absolute session limits.
+LOGIN_COOLOFF_MINUTES = envint("CERCANIA_LOGIN_COOLOFF_MINUTES", 15)
 AXES_FAILURE_LIMIT = envint("CERCANIA_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = envint("CERCANIA_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_COOLOFF_TIME = LOGIN_COOLOFF_MINUTES / 60  # hours; a float keeps minute precision
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A try during the cool-off is refused but does not restart it: the lock page can
+# promise a fixed wait.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one row per failed login, kept for review
+AXES_LOCKOUT_CALLABLE = "cercania.accounts.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_VERBOSE = False
+AXES_VERBOSE = False  # its log lines mask the email and IP (AXES_SENSITIVE_PARAMETERS)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 OTP_TOTP_ISSUER = os.environ.get("CERCANIA_OTP_ISSUER", "Cercanía")
 SESSION_IDLE_TIMEOUT_MINUTES = envint("CERCANIA_SESSION_IDLE_MINUTES", 30)
 SESSION_ABSOLUTE_HOURS = envint("CERCANIA_SESSION_ABSOLUTE_HOURS", 10)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+# Enforces the two limits above on the server, and ends the sessions of a disabled
+# user or of one ended from her sessions page. It needs request.user, its OTP device
+# and messages, so it goes right after MessageMiddleware.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "cercania.accounts.middleware.StaffSessionMiddleware",
+)
+# A reset link is a password: short-lived. Resetting never signs in (the second
+# factor is still asked at login).
+PASSWORD_RESET_TIMEOUT = envint("CERCANIA_PASSWORD_RESET_MINUTES", 60) * 60
+EMAIL_BACKEND = os.environ.get(
+    "CERCANIA_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 
 # Language and time: Spanish (Mexico) first. TIME_ZONE is the institute's zone: every
 # date shown and every rule about opening hours uses it; the database keeps UTC.
@@ -287,6 +321,69 @@ PERMISSIONS_POLICY = (
     "interest-cohort=(), browsing-topics=()"
 )
 
+# Booking rules (see docs and issue 4): minimum notice before a session and how far
+# ahead she can book.
+BOOKING_MIN_NOTICE_MINUTES = envint("CERCANIA_BOOKING_MIN_NOTICE_MINUTES", 120)
+BOOKING_HORIZON_DAYS = envint("CERCANIA_BOOKING_HORIZON_DAYS", 30)
+# Video sessions: "manual" (the advisor's fixed room link), "zoom" or "jitsi".
+MEETING_PROVIDER = os.environ.get("CERCANIA_MEETING_PROVIDER", "manual")
+ZOOM_ACCOUNT_ID = os.environ.get("CERCANIA_ZOOM_ACCOUNT_ID", "")
+ZOOM_CLIENT_ID = os.environ.get("CERCANIA_ZOOM_CLIENT_ID", "")
+ZOOM_CLIENT_SECRET = os.environ.get("CERCANIA_ZOOM_CLIENT_SECRET", "")
+ZOOM_API_BASE = os.environ.get("CERCANIA_ZOOM_API_BASE", "https://api.zoom.us/v2")
+ZOOM_OAUTH_URL = os.environ.get("CERCANIA_ZOOM_OAUTH_URL", "https://zoom.us/oauth/token")
+JITSI_BASE_URL = os.environ.get("CERCANIA_JITSI_BASE_URL", "")
+JITSI_APP_ID = os.environ.get("CERCANIA_JITSI_APP_ID", "")
+JITSI_SECRET = os.environ.get("CERCANIA_JITSI_SECRET", "")
+JITSI_AUDIENCE = os.environ.get("CERCANIA_JITSI_AUDIENCE", "jitsi")
+# Public pages that take a secret in the path (her manage link) are rate-limited.
+MANAGE_LINK_LOOKUPS_PER_HOUR = envint("CERCANIA_MANAGE_LINK_LOOKUPS_PER_HOUR", 60)
+
+# A cache shared by every process (rate limits must count across gunicorn workers):
+# the database by default, Redis when CERCANIA_REDIS_URL is set.
+REDIS_URL = os.environ.get("CERCANIA_REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cercania_cache"}
+}
+
+# Background tasks (django-tasks, database backend), run by `cercania worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Outgoing messages. The console backend prints emails in development.
+EMAIL_BACKEND = os.environ.get(
+    "CERCANIA_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("CERCANIA_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("CERCANIA_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("CERCANIA_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CERCANIA_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("CERCANIA_EMAIL_USE_TLS", False)
+# A neutral sender: never the institute's name (a shared inbox must not reveal it).
+DEFAULT_FROM_EMAIL = os.environ.get("CERCANIA_EMAIL_FROM", "Citas <citas@localhost>")
+SMS_BACKEND = os.environ.get("CERCANIA_SMS_BACKEND", "console")  # console | file | twilio
+TWILIO_ACCOUNT_SID = os.environ.get("CERCANIA_TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("CERCANIA_TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = os.environ.get("CERCANIA_TWILIO_FROM_NUMBER", "")
+TWILIO_WHATSAPP_FROM = os.environ.get("CERCANIA_TWILIO_WHATSAPP_FROM", "")
+TWILIO_API_BASE = os.environ.get("CERCANIA_TWILIO_API_BASE", "https://api.twilio.com")
+REMINDER_HOURS_BEFORE = [int(h) for h in envlist("CERCANIA_REMINDER_HOURS_BEFORE", ["24", "1"])]
+STAFF_AGENDA_EMAIL_HOUR = envint("CERCANIA_STAFF_AGENDA_EMAIL_HOUR", 18)
+# Absolute links in messages (manage link, join link) start with this.
+PUBLIC_BASE_URL = os.environ.get("CERCANIA_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# Public API v1: browser origins allowed to call it, and rate limits.
+API_CORS_ORIGINS = envlist("CERCANIA_API_CORS_ORIGINS", [])
+API_RATE_BOOKINGS_PER_HOUR = envint("CERCANIA_API_RATE_BOOKINGS_PER_HOUR", 10)
+API_RATE_TOKEN_LOOKUPS_PER_HOUR = envint("CERCANIA_API_RATE_TOKEN_LOOKUPS_PER_HOUR", 60)
+API_RATE_SLOTS_PER_MINUTE = envint("CERCANIA_API_RATE_SLOTS_PER_MINUTE", 120)
+
+AUDIT_RETENTION_DAYS = envint("CERCANIA_AUDIT_RETENTION_DAYS", 3650)
+
 # The exit button leaves for a neutral site. Only these addresses are ever used,
 # whatever a request says, so the button cannot be turned into an open redirect.
 EXIT_URL = os.environ.get("CERCANIA_EXIT_URL", "https://www.google.com/search?q=clima")
@@ -298,7 +395,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "cercania.lib.logredact.RedactSecretsFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("CERCANIA_LOG_LEVEL", "INFO")},
     "loggers": {
         # Request lines carry paths and query strings: keep them out of the logs.

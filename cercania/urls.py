@@ -23,6 +23,8 @@ urlpatterns = [
     path("healthz", operations_views.healthz, name="healthz"),
     path("personal/", include("cercania.accounts.urls")),
     path("personal/bitacora/", include("cercania.privacy.urls")),
+    path("personal/agenda/", include("cercania.scheduling.staff_urls")),
+    path("", include("cercania.scheduling.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

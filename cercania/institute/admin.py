@@ -35,7 +35,7 @@ class EmergencyLineInline(admin.TabularInline):
 class InstituteAdmin(admin.ModelAdmin):
     list_display = ("name", "short_name", "municipality", "state")
     fieldsets = (
-        (None, {"fields": ("name", "short_name", "municipality", "state")}),
+        (None, {"fields": ("name", "short_name", "municipality", "state", "folio_prefix")}),
         (_("En internet"), {"fields": ("website_url", "facebook_url")}),
     )
     inlines = [EmergencyLineInline]
@@ -50,8 +50,9 @@ class InstituteAdmin(admin.ModelAdmin):
         return super().has_add_permission(request)
 
 
-class ServiceAdminForm(forms.ModelForm):
-    # Stored as a JSON list; edited as checkboxes so only known values get in.
+class ModalitiesFormMixin(forms.ModelForm):
+    """A JSON list of modalities, edited as checkboxes so only known values get in."""
+
     modalities = forms.MultipleChoiceField(
         label=_("modalidades"),
         choices=Modality.choices,
@@ -59,6 +60,13 @@ class ServiceAdminForm(forms.ModelForm):
         help_text=_("Cómo se da el servicio: videollamada, llamada telefónica o ambas."),
     )
 
+    def clean_modalities(self) -> list[str]:
+        chosen = set(self.cleaned_data["modalities"])
+        # Kept in the order of Modality, whatever order the browser sends.
+        return [value for value in Modality.values if value in chosen]
+
+
+class ServiceAdminForm(ModalitiesFormMixin):
     class Meta:
         model = Service
         fields = (
@@ -72,11 +80,6 @@ class ServiceAdminForm(forms.ModelForm):
             "active",
             "position",
         )
-
-    def clean_modalities(self) -> list[str]:
-        chosen = set(self.cleaned_data["modalities"])
-        # Kept in the order of Modality, whatever order the browser sends.
-        return [value for value in Modality.values if value in chosen]
 
 
 class OpeningHoursInline(admin.TabularInline):

@@ -3,6 +3,7 @@ closed days and privacy notices. All of it is data editable in the admin."""
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,13 @@ class Institute(models.Model):
     state = models.CharField(_("estado"), max_length=120, blank=True)
     website_url = models.URLField(_("sitio web"), blank=True)
     facebook_url = models.URLField(_("página de Facebook"), blank=True)
+    folio_prefix = models.CharField(
+        _("prefijo de folios"),
+        max_length=8,
+        default="EXP",
+        validators=[RegexValidator(r"^[A-Z]{2,8}$", _("De 2 a 8 letras mayúsculas."))],
+        help_text=_("Folios de usuarias: PREFIJO-año-000123."),
+    )
 
     class Meta:
         verbose_name = _("perfil del instituto")

@@ -28,3 +28,12 @@ def validate_phone(raw: str) -> None:
 
 def to_e164(raw: str) -> str:
     return phonenumbers.format_number(parse(raw), phonenumbers.PhoneNumberFormat.E164)
+
+
+def to_national(raw: str) -> str:
+    """'614 123 4567' for a Mexican number; other countries in international form."""
+    number = parse(raw)
+    region = getattr(settings, "PHONE_REGION", DEFAULT_REGION)
+    if phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cercania.institute.formatting import day_label, time_label
 from cercania.institute.models import OpeningHours, Weekday
 from cercania.institute.selectors import institute_zone
 from cercania.lib.opening import OpeningState
@@ -22,16 +21,12 @@ def _moment(when: datetime, now: datetime) -> str:
     """'hoy a las 9:00', 'mañana a las 9:00' or 'el lunes 30 de noviembre a las 9:00'."""
     zone = institute_zone()
     local, today = when.astimezone(zone), now.astimezone(zone).date()
-    clock = date_format(local, "G:i")
+    clock = time_label(local)
     if local.date() == today:
         return _("hoy a las %(time)s") % {"time": clock}
     if local.date() == today + timedelta(days=1):
         return _("mañana a las %(time)s") % {"time": clock}
-    day = date_format(local, _("l j \\d\\e F"))
-    if get_language().startswith("es"):
-        # Spanish writes weekday and month names in lower case; Django's catalogue
-        # capitalises them.
-        day = day.lower()
+    day = day_label(local.date())
     return _("el %(day)s a las %(time)s") % {"day": day, "time": clock}
 
 
@@ -41,7 +36,7 @@ def opening_status(state: OpeningState, now: datetime | None = None) -> str:
     if state.open_now and state.next_close:
         close = state.next_close.astimezone(institute_zone())
         if close.date() == now.astimezone(institute_zone()).date():
-            return _("Abierto ahora · cierra a las %(time)s") % {"time": date_format(close, "G:i")}
+            return _("Abierto ahora · cierra a las %(time)s") % {"time": time_label(close)}
         return _("Abierto ahora · cierra %(when)s") % {"when": _moment(close, now)}
     if state.next_open:
         return _("Cerrado · abre %(when)s") % {"when": _moment(state.next_open, now)}

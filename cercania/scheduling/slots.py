@@ -1,0 +1,221 @@
+"""Slot computation: a pure function over prefetched rows.
+
+    slots = (availability ∩ opening hours) − closed days − time off − active
+            appointments − windows reserved for jornadas (general agenda)
+    or      (a jornada's reserved windows ∩ opening hours) − the same   (jornada page)
+
+then the minimum notice and the booking horizon. Starts follow a grid of the session
+length from the start of each window (a 45-minute service in 9–15 starts at 9:00,
+9:45, …, 14:15). A start is offered once, however many advisors are free at it; the
+free advisors travel with the slot (never shown) so booking can choose among them.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisorRow:
+    advisor_id: int
+    modalities: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyRow:
+    owner_id: int  # advisor id (availability) or 0 (the service's opening hours)
+    weekday: int
+    starts: time
+    ends: time
+
+
+@dataclass(frozen=True, slots=True)
+class DatedRow:
+    owner_id: int  # advisor id
+    day: date
+    starts: time
+    ends: time
+    jornada_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class BusyRow:
+    advisor_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRules:
+    session_minutes: int
+    service_modalities: frozenset[str]
+    zone: ZoneInfo
+    now: datetime
+    min_notice: timedelta
+    horizon: timedelta
+
+
+@dataclass(slots=True)
+class Slot:
+    start: datetime
+    end: datetime
+    modalities: set[str] = field(default_factory=set)
+    advisor_ids: list[int] = field(default_factory=list)
+
+
+def _intersect(
+    a: Sequence[tuple[time, time]], b: Sequence[tuple[time, time]]
+) -> list[tuple[time, time]]:
+    out = []
+    for a_start, a_end in a:
+        for b_start, b_end in b:
+            start, end = max(a_start, b_start), min(a_end, b_end)
+            if start < end:
+                out.append((start, end))
+    return sorted(out)
+
+
+def _merge(windows: list[tuple[time, time]]) -> list[tuple[time, time]]:
+    """Union of windows: overlapping or touching rows make one window (one grid)."""
+    merged: list[tuple[time, time]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _subtract(
+    windows: list[tuple[time, time]], holes: Iterable[tuple[time, time]]
+) -> list[tuple[time, time]]:
+    for hole_start, hole_end in holes:
+        remaining = []
+        for start, end in windows:
+            if hole_end <= start or hole_start >= end:
+                remaining.append((start, end))
+                continue
+            if start < hole_start:
+                remaining.append((start, hole_start))
+            if hole_end < end:
+                remaining.append((hole_end, end))
+        windows = remaining
+    return windows
+
+
+class _BusyIndex:
+    """Per advisor, sorted busy intervals; overlap test by bisection."""
+
+    def __init__(self, rows: Iterable[BusyRow]) -> None:
+        by_advisor: dict[int, list[Interval]] = defaultdict(list)
+        for row in rows:
+            by_advisor[row.advisor_id].append((row.starts_at, row.ends_at))
+        self._starts: dict[int, list[datetime]] = {}
+        self._intervals: dict[int, list[Interval]] = {}
+        for advisor_id, intervals in by_advisor.items():
+            intervals.sort()
+            self._intervals[advisor_id] = intervals
+            self._starts[advisor_id] = [s for s, _ in intervals]
+        # The longest busy interval bounds how far back an overlapping one can start.
+        self._longest = max(
+            (e - s for intervals in by_advisor.values() for s, e in intervals), default=timedelta(0)
+        )
+
+    def overlaps(self, advisor_id: int, start: datetime, end: datetime) -> bool:
+        intervals = self._intervals.get(advisor_id)
+        if not intervals:
+            return False
+        starts = self._starts[advisor_id]
+        i = bisect.bisect_left(starts, start - self._longest)
+        while i < len(intervals) and intervals[i][0] < end:
+            if intervals[i][1] > start:
+                return True
+            i += 1
+        return False
+
+
+def compute_slots(
+    *,
+    first_day: date,
+    last_day: date,
+    rules: SlotRules,
+    advisors: Sequence[AdvisorRow],
+    availability: Iterable[WeeklyRow],
+    opening_hours: Iterable[WeeklyRow],
+    closed_dates: set[date],
+    busy: Iterable[BusyRow],
+    reserved: Iterable[DatedRow],
+    jornada_id: int | None = None,
+    modality: str | None = None,
+    capacity_left: dict[date, int] | None = None,
+) -> list[Slot]:
+    """The bookable slots between two local dates (inclusive), sorted by start.
+
+    `busy` holds active appointments and time off alike. With `jornada_id`, only that
+    jornada's reserved windows are offered; without it, every reserved window is
+    removed from the general agenda. `capacity_left` (jornada) caps slots per day:
+    a day with no capacity left offers nothing.
+    """
+    length = timedelta(minutes=rules.session_minutes)
+    earliest = rules.now + rules.min_notice
+    latest = rules.now + rules.horizon
+    opening: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for row in opening_hours:
+        opening[row.weekday].append((row.starts, row.ends))
+    weekly: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
+    for row in availability:
+        weekly[(row.owner_id, row.weekday)].append((row.starts, row.ends))
+    held: dict[tuple[int, date], list[tuple[time, time]]] = defaultdict(list)
+    for held_row in reserved:
+        if jornada_id is None or held_row.jornada_id == jornada_id:
+            held[(held_row.owner_id, held_row.day)].append((held_row.starts, held_row.ends))
+    busy_index = _BusyIndex(busy)
+    wanted = {modality} if modality else None
+
+    by_start: dict[datetime, Slot] = {}
+    day = first_day
+    while day <= last_day:
+        if day in closed_dates or not opening.get(day.isoweekday()):
+            day += timedelta(days=1)
+            continue
+        if capacity_left is not None and capacity_left.get(day, 1) <= 0:
+            day += timedelta(days=1)
+            continue
+        open_windows = sorted(opening[day.isoweekday()])
+        for advisor in advisors:
+            modalities = advisor.modalities & rules.service_modalities
+            if wanted is not None:
+                modalities &= wanted
+            if not modalities:
+                continue
+            if jornada_id is None:
+                windows = _intersect(
+                    _merge(weekly.get((advisor.advisor_id, day.isoweekday()), [])), open_windows
+                )
+                windows = _subtract(windows, held.get((advisor.advisor_id, day), []))
+            else:
+                windows = _intersect(_merge(held.get((advisor.advisor_id, day), [])), open_windows)
+            windows = _merge(windows)
+            for window_start, window_end in windows:
+                start = datetime.combine(day, window_start, tzinfo=rules.zone)
+                stop = datetime.combine(day, window_end, tzinfo=rules.zone)
+                while start + length <= stop:
+                    end = start + length
+                    if earliest <= start <= latest and not busy_index.overlaps(
+                        advisor.advisor_id, start, end
+                    ):
+                        slot = by_start.get(start)
+                        if slot is None:
+                            slot = by_start[start] = Slot(start=start, end=end)
+                        slot.modalities |= modalities
+                        slot.advisor_ids.append(advisor.advisor_id)
+                    start = end
+        day += timedelta(days=1)
+    return [by_start[k] for k in sorted(by_start)]

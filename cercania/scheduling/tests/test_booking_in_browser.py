@@ -1,0 +1,83 @@
+"""A woman books, sees, reschedules and cancels a session in a real browser on a
+360 px phone screen, with JavaScript on and off."""
+
+import pytest
+import time_machine
+
+from cercania.conftest import local
+
+pytestmark = [
+    pytest.mark.browser,
+    # Django's live server closes the shared SQLite connection from request threads.
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"),
+]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_she_books_sees_reschedules_and_cancels_on_a_small_phone(
+    browser, live_server, screenshot, make_advisor, javascript
+):
+    make_advisor()
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    tag = "js" if javascript else "nojs"
+    shots = 0
+
+    def shot(name):
+        nonlocal shots
+        shots += 1
+        screenshot(page, f"booking-{tag}-{shots:02d}-{name}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
+        assert page.get_by_role("link", name="Salir rápido").is_visible(), name
+
+    def choose_and_continue(label):
+        page.get_by_label(label, exact=True).check()
+        page.get_by_role("button", name="Continuar").click()
+
+    with time_machine.travel(local(2026, 11, 30, 8, 0), tick=False):
+        page.goto(live_server.url + "/agendar/")
+        shot("modalidad")
+        page.get_by_role("button", name="Continuar").click()  # nothing chosen: the error pattern
+        assert page.title().startswith("Error:")
+        assert page.locator(".error-summary").is_visible()
+        shot("modalidad-error")
+        choose_and_continue("Llamada telefónica")
+        shot("dia")
+        choose_and_continue("lunes 30 de noviembre · 6 horarios")
+        shot("hora")
+        choose_and_continue("10:30")
+        page.get_by_label("¿Cómo quieres que te llamemos?").fill("Ana")
+        page.get_by_role("button", name="Continuar").click()
+        page.get_by_label("Teléfono", exact=True).fill("614 123 4567")
+        page.get_by_label("Me pueden llamar a este teléfono").check()
+        shot("contacto")
+        page.get_by_role("button", name="Continuar").click()
+        page.get_by_label("Leí el aviso de privacidad").check()
+        shot("aviso")
+        page.get_by_role("button", name="Continuar").click()
+        shot("revisar")
+        page.get_by_role("button", name="Confirmar cita").click()
+        assert page.get_by_role("heading", name="Cita confirmada").is_visible()
+        reference = page.locator(".reference").inner_text()
+        shot("confirmada")
+
+        page.locator(".manage-link a").click()
+        assert reference in page.content()
+        shot("mi-cita")
+        page.get_by_role("link", name="Cambiar día u hora").click()
+        choose = page.get_by_label("martes 1 de diciembre · 8 horarios")
+        choose.check()
+        page.get_by_role("button", name="Ver horas").click()
+        page.get_by_label("9:00", exact=True).check()
+        shot("cambiar")
+        page.get_by_role("button", name="Cambiar a esta hora").click()
+        assert page.get_by_text("Listo: cambiamos tu cita.").is_visible()
+        assert "martes 1 de diciembre, 9:00" in page.content()
+        page.get_by_role("link", name="Cancelar cita").click()
+        shot("cancelar")
+        page.get_by_role("button", name="Sí, cancelar la cita").click()
+        assert page.get_by_text("Cancelada por ella").is_visible()
+        shot("cancelada")
+    context.close()
