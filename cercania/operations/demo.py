@@ -12,7 +12,7 @@ import os
 import secrets
 from base64 import b32encode
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -29,13 +29,15 @@ from cercania.partners.services import partners_configure
 PROFILE = Path(__file__).resolve().parent.parent / "institute" / "profiles" / "imm-chihuahua.toml"
 DEMO_DOMAIN = "demo.cercania.invalid"
 
+# role, e-mail local part, name shown, the service she attends as an advisor (if any)
 DEMO_STAFF = [
-    (Role.COORDINACION, "Coordinación (demo)"),
-    (Role.JURIDICO, "Abogada Ana (demo)"),
-    (Role.VIOLENCIA, "Psicóloga Beatriz (demo)"),
-    (Role.LINEA, "Operadora Carmen (demo)"),
-    (Role.ENLACE, "Enlace Emerson (demo)"),
-    (Role.SISTEMAS, "Sistemas (demo)"),
+    (Role.COORDINACION, "coordinacion", "Coordinación (demo)", None),
+    (Role.JURIDICO, "juridico", "Abogada Ana (demo)", "juridico"),
+    (Role.JURIDICO, "juridico2", "Abogada Dora (demo)", "juridico"),
+    (Role.VIOLENCIA, "violencia", "Psicóloga Beatriz (demo)", "violencia"),
+    (Role.LINEA, "linea", "Operadora Carmen (demo)", None),
+    (Role.ENLACE, "enlace", "Enlace Emerson (demo)", None),
+    (Role.SISTEMAS, "sistemas", "Sistemas (demo)", None),
 ]
 
 
@@ -44,6 +46,7 @@ class DemoReport:
     created: dict[str, int] = field(default_factory=dict)
     credentials: list[tuple[str, str, str]] = field(default_factory=list)  # role, email, password
     totp_keys: dict[str, str] = field(default_factory=dict)  # email → base32 key
+    jornada_code: str = ""
 
 
 def credentials_path() -> Path:
@@ -87,8 +90,8 @@ def demo_setup(*, today: date | None = None) -> DemoReport:
     saved = _read_saved_passwords()
     from cercania.partners.models import Liaison, Organization
 
-    for role, display_name in DEMO_STAFF:
-        email = f"{role.value}@{DEMO_DOMAIN}"
+    for role, local_part, display_name, _service in DEMO_STAFF:
+        email = f"{local_part}@{DEMO_DOMAIN}"
         if not User.objects.filter(email=email).exists():
             password = secrets.token_urlsafe(12)
             user = staff_user_create(
@@ -105,6 +108,8 @@ def demo_setup(*, today: date | None = None) -> DemoReport:
         )
         report.totp_keys[email] = _demo_totp_key(User.objects.get(email=email))
 
+    report.jornada_code = _demo_agendas(today=today, report=report)
+
     path = credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     # Created 600 before anything is written: the file holds passwords and TOTP keys.
@@ -114,3 +119,68 @@ def demo_setup(*, today: date | None = None) -> DemoReport:
         )
     path.chmod(0o600)
     return report
+
+
+def _demo_agendas(*, today: date, report: DemoReport) -> str:
+    """Advisors with weekly hours, and an open jornada at Emerson Termotec next week."""
+    from cercania.institute.models import Service
+    from cercania.partners.models import Agreement, Organization
+    from cercania.scheduling.models import Advisor, Jornada
+    from cercania.scheduling.services import (
+        advisor_create,
+        availability_window_add,
+        jornada_create,
+        jornada_set_status,
+        reserved_window_add,
+    )
+
+    advisors: list[Advisor] = []
+    for _role, local_part, _name, service_code in DEMO_STAFF:
+        if service_code is None:
+            continue
+        user = User.objects.get(email=f"{local_part}@{DEMO_DOMAIN}")
+        advisor = Advisor.objects.filter(user=user).first()
+        if advisor is None:
+            service = Service.objects.get(code=service_code)
+            advisor = advisor_create(
+                user=user,
+                services=[service],
+                modalities=service.modalities,
+                meeting_room_url=f"https://salas.example.org/{local_part}",
+            )
+            for weekday in range(1, 6):
+                availability_window_add(
+                    advisor=advisor, weekday=weekday, starts=time(9), ends=time(15)
+                )
+            report.created["advisors"] = report.created.get("advisors", 0) + 1
+        advisors.append(advisor)
+
+    organization = Organization.objects.get(name="Emerson Termotec")
+    existing = Jornada.objects.filter(
+        organization=organization, status=Jornada.Status.OPEN, ends_on__gte=today
+    ).first()
+    if existing is not None:
+        return existing.code
+    next_monday = today + timedelta(days=7 - today.weekday())
+    legal = Service.objects.get(code="juridico")
+    jornada = jornada_create(
+        title="IMM en tu empresa · Emerson Termotec",
+        organization=organization,
+        agreement=Agreement.objects.get(title="IMM en tu empresa"),
+        starts_on=next_monday,
+        ends_on=next_monday + timedelta(days=2),
+        services=[legal],
+        modalities=legal.modalities,
+    )
+    lawyers = [a for a in advisors if a.services.filter(pk=legal.pk).exists()]
+    for offset, lawyer in zip(range(3), [*lawyers, lawyers[0]], strict=False):
+        reserved_window_add(
+            jornada=jornada,
+            advisor=lawyer,
+            day=next_monday + timedelta(days=offset),
+            starts=time(9),
+            ends=time(12),
+        )
+    jornada_set_status(jornada=jornada, status=Jornada.Status.OPEN)
+    report.created["jornadas"] = 1
+    return jornada.code

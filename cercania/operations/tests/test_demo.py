@@ -10,7 +10,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cercania.accounts.roles import Role
-from cercania.operations.demo import credentials_path
+from cercania.operations.demo import DEMO_STAFF, credentials_path
 
 
 def row_counts() -> dict[str, int]:
@@ -83,13 +83,13 @@ def test_it_keeps_passwords_and_totp_keys_in_a_private_file(settings):
     path = credentials_path()
     assert path.stat().st_mode & 0o777 == 0o600
     rows = [line.split("\t") for line in path.read_text().splitlines()]
-    assert len(rows) == len(Role.values)
+    assert len(rows) == len(DEMO_STAFF)
     for _role, email, _password, key in rows:
         device = TOTPDevice.objects.get(user__email=email, confirmed=True)
         assert b32decode(key) == device.bin_key
     call_command("demo", "--no-serve", stdout=StringIO())
     assert [line.split("\t") for line in path.read_text().splitlines()] == rows
-    assert TOTPDevice.objects.count() == len(Role.values)
+    assert TOTPDevice.objects.count() == len(DEMO_STAFF)
 
 
 @pytest.mark.django_db
@@ -97,3 +97,32 @@ def test_it_refuses_to_run_with_debug_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="CERCANIA_DEBUG"):
         call_command("demo", "--no-serve")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_sets_up_agendas_and_an_open_jornada_with_bookable_times(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cercania.scheduling.models import Advisor, Jornada
+    from cercania.scheduling.selectors import bookable_slots
+
+    output = StringIO()
+    call_command("demo", "--no-serve", stdout=output)
+    jornada = Jornada.objects.get(status=Jornada.Status.OPEN)
+    assert f"/jornada/{jornada.code}/" in output.getvalue()
+    assert jornada.organization.name == "Emerson Termotec"
+    assert Advisor.objects.filter(services__code="juridico").count() == 2
+    assert Advisor.objects.filter(services__code="violencia").count() == 1
+    legal = jornada.services.get()
+    slots = bookable_slots(
+        service=legal, first_day=jornada.starts_on, last_day=jornada.ends_on, jornada=jornada
+    )
+    assert slots
+    general = bookable_slots(
+        service=legal,
+        first_day=timezone.localdate(),
+        last_day=timezone.localdate() + timedelta(days=14),
+    )
+    assert general and not {s.start for s in slots} & {s.start for s in general}

@@ -30,6 +30,9 @@ class Command(BaseCommand):
         report = demo_setup()
         added = ", ".join(f"{k}: {v}" for k, v in report.created.items() if v) or "nada nuevo"
         self.stdout.write(f"Datos de demostración listos ({added}).")
+        self.stdout.write(
+            f"Jornada abierta de Emerson Termotec: http://127.0.0.1:{options['port']}/jornada/{report.jornada_code}/"
+        )
         self.stdout.write(f"Cuentas de demostración (también en {credentials_path()}):")
         for role, email, password in report.credentials:
             self.stdout.write(f"  {role:<13} {email:<40} {password}")
