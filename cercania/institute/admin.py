@@ -17,6 +17,7 @@ from .models import (
     Modality,
     OpeningHours,
     PrivacyNotice,
+    ReferralInstitution,
     Service,
 )
 
@@ -146,3 +147,10 @@ class PrivacyNoticeAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("version", "body")
     date_hierarchy = "published_on"
+
+
+@admin.register(ReferralInstitution)
+class ReferralInstitutionAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "phone", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("name", "services")

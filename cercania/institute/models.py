@@ -3,6 +3,8 @@ closed days and privacy notices. All of it is data editable in the admin."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -214,3 +216,33 @@ class PrivacyNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version}"
+
+
+class ReferralInstitution(models.Model):
+    """An institution women are referred to (the referral directory, editable)."""
+
+    class Kind(models.TextChoices):
+        JUSTICE_CENTRE = "justice_centre", _("Centro de Justicia para las Mujeres")
+        PROSECUTOR = "prosecutor", _("Fiscalía")
+        CHILD_PROTECTION = "child_protection", _("DIF / Procuraduría de Protección")
+        SHELTER = "shelter", _("Refugio")
+        HEALTH = "health", _("Salud")
+        LEGAL = "legal", _("Asesoría legal")
+        OTHER = "other", _("Otra")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("nombre"), max_length=200, unique=True)
+    kind = models.CharField(_("tipo"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    services = models.TextField(_("servicios que ofrece"), blank=True)
+    phone = models.CharField(_("teléfono"), max_length=60, blank=True)
+    address = models.CharField(_("dirección"), max_length=300, blank=True)
+    hours = models.CharField(_("horario"), max_length=200, blank=True)
+    active = models.BooleanField(_("activa"), default=True)
+
+    class Meta:
+        verbose_name = _("institución de canalización")
+        verbose_name_plural = _("directorio de canalización")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -10,7 +10,15 @@ from typing import Any
 import holidays
 from django.db import transaction
 
-from .models import ClosedDay, EmergencyLine, Institute, OpeningHours, PrivacyNotice, Service
+from .models import (
+    ClosedDay,
+    EmergencyLine,
+    Institute,
+    OpeningHours,
+    PrivacyNotice,
+    ReferralInstitution,
+    Service,
+)
 
 
 @transaction.atomic
@@ -64,6 +72,13 @@ def institute_configure(*, profile: dict[str, Any]) -> dict[str, int]:
                     row.full_clean()
                     row.save()
                     created["opening_hours"] += 1
+    created["referral_institutions"] = 0
+    for entry in profile.get("referral_institutions", []):
+        _, was_created = ReferralInstitution.objects.get_or_create(
+            name=entry["name"],
+            defaults={k: v for k, v in entry.items() if k != "name"},
+        )
+        created["referral_institutions"] += was_created
     for entry in profile.get("privacy_notices", []):
         _, was_created = PrivacyNotice.objects.get_or_create(
             kind=entry["kind"],
