@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from .selectors import institute_zone
 
 
-def day_label(day: date) -> str:
+def day_label(day: date, *, with_year: bool = False) -> str:
     """'lunes 30 de noviembre' (Spanish writes weekday and month in lower case)."""
-    text = date_format(day, _("l j \\d\\e F"))
+    text = date_format(day, _("l j \\d\\e F \\d\\e Y") if with_year else _("l j \\d\\e F"))
     return text.lower() if (get_language() or "es").startswith("es") else text
 
 

@@ -128,7 +128,7 @@ class Liaison(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="liaison",
-        verbose_name=_("usuaria"),
+        verbose_name=_("cuenta del personal"),
     )
     organization = models.ForeignKey(
         Organization,

@@ -24,7 +24,7 @@ class Advisor(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="advisor",
-        verbose_name=_("usuaria"),
+        verbose_name=_("cuenta del personal"),
     )
     services = models.ManyToManyField(Service, related_name="advisors", verbose_name=_("servicios"))
     modalities = models.JSONField(_("modalidades"), default=list)

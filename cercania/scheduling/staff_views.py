@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cercania.accounts.access import staff_required
 from cercania.accounts.models import User
 from cercania.accounts.roles import Role
+from cercania.institute.formatting import day_label, time_label
 from cercania.institute.models import Modality
 from cercania.institute.selectors import institute_zone
 from cercania.privacy.models import AuditEvent
@@ -169,13 +169,9 @@ def _back(request: HttpRequest, appointment: Appointment) -> str:
     return f"{reverse(name)}?{urlencode({'dia': _local_day(appointment).isoformat()})}"
 
 
-LONG_DAY = "l j \\d\\e F"  # "martes 1 de diciembre"
-
-
 def _when(moment: datetime) -> str:
     local = moment.astimezone(institute_zone())
-    # Django's Spanish names are capitalised; Spanish writes days and months in lower case.
-    return f"{formats.date_format(local.date(), LONG_DAY).lower()}, {local:%H:%M}"
+    return f"{day_label(local.date())}, {time_label(local)}"
 
 
 @require_POST

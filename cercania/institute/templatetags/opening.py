@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -72,3 +72,11 @@ def weekly_hours(rows: Iterable[OpeningHours]) -> list[str]:
         lines.append(f"{span}, {hours}")
         i = j + 1
     return lines
+
+
+@register.filter
+def local_day(day: date | datetime, style: str = "") -> str:
+    """A date as people read it: {{ d|local_day }} or {{ d|local_day:"year" }}."""
+    if isinstance(day, datetime):
+        day = day.astimezone(institute_zone()).date()
+    return day_label(day, with_year=style == "year")
