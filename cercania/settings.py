@@ -403,5 +403,7 @@ LOGGING = {
     "loggers": {
         # Request lines carry paths and query strings: keep them out of the logs.
         "django.server": {"level": "WARNING"},
+        # One INFO line per login is noise; failures (WARNING) are still logged.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -33,6 +33,8 @@ class StaffAdminSite(OTPAdminSite):
             return redirect(
                 f"{reverse('accounts:verify')}?{urlencode({REDIRECT_FIELD_NAME: target})}"
             )
+        if self.has_permission(request):
+            return redirect(target)  # already in: nothing to log in to
         # Verified but not allowed in (not staff): no login form would change that.
         raise PermissionDenied
 
