@@ -130,7 +130,7 @@ def make_advisor(institute_config):
             user=user,
             services=[Service.objects.get(code=service)],
             modalities=modalities,
-            meeting_room_url=f"https://salas.example.org/asesora-{n}",
+            meeting_room_url=f"https://salas.example.org/sala-{n}",
         )
         for weekday in weekdays:
             availability_window_add(advisor=advisor, weekday=weekday, starts=starts, ends=ends)

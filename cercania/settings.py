@@ -383,6 +383,12 @@ API_RATE_TOKEN_LOOKUPS_PER_HOUR = envint("CERCANIA_API_RATE_TOKEN_LOOKUPS_PER_HO
 API_RATE_SLOTS_PER_MINUTE = envint("CERCANIA_API_RATE_SLOTS_PER_MINUTE", 120)
 
 AUDIT_RETENTION_DAYS = envint("CERCANIA_AUDIT_RETENTION_DAYS", 3650)
+# ARCO deadlines in business days (closed days count as non-business days). Defaults
+# from the 2025 federal law as read in DOMAIN.md: to confirm with the local authority.
+ARCO_ANSWER_BUSINESS_DAYS = envint("CERCANIA_ARCO_ANSWER_BUSINESS_DAYS", 20)
+ARCO_EXTENSION_BUSINESS_DAYS = envint("CERCANIA_ARCO_EXTENSION_BUSINESS_DAYS", 10)
+ARCO_EXECUTION_BUSINESS_DAYS = envint("CERCANIA_ARCO_EXECUTION_BUSINESS_DAYS", 15)
+ARCO_ALERT_BUSINESS_DAYS = envint("CERCANIA_ARCO_ALERT_BUSINESS_DAYS", 3)
 
 # The exit button leaves for a neutral site. Only these addresses are ever used,
 # whatever a request says, so the button cannot be turned into an open redirect.

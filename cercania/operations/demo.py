@@ -109,6 +109,9 @@ def demo_setup(*, today: date | None = None) -> DemoReport:
         report.totp_keys[email] = _demo_totp_key(User.objects.get(email=email))
 
     report.jornada_code = _demo_agendas(today=today, report=report)
+    from cercania.cases.demo import cases_demo
+
+    report.created.update(cases_demo(today=today))
 
     path = credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +138,7 @@ def _demo_agendas(*, today: date, report: DemoReport) -> str:
     )
 
     advisors: list[Advisor] = []
-    for _role, local_part, _name, service_code in DEMO_STAFF:
+    for number, (_role, local_part, _name, service_code) in enumerate(DEMO_STAFF, start=1):
         if service_code is None:
             continue
         user = User.objects.get(email=f"{local_part}@{DEMO_DOMAIN}")
@@ -146,7 +149,8 @@ def _demo_agendas(*, today: date, report: DemoReport) -> str:
                 user=user,
                 services=[service],
                 modalities=service.modalities,
-                meeting_room_url=f"https://salas.example.org/{local_part}",
+                # Neutral room names: a link must never reveal the service (see notifications).
+                meeting_room_url=f"https://salas.example.org/sala-{number}",
             )
             for weekday in range(1, 6):
                 availability_window_add(

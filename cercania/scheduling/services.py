@@ -29,9 +29,10 @@ from cercania.cases.services import ContactChoices, person_create
 from cercania.institute.models import Modality, Service
 from cercania.institute.selectors import institute_zone
 from cercania.lib import codes
+from cercania.notifications.services import notifications_hook
 from cercania.partners.models import Agreement, Organization
 from cercania.privacy.models import AuditAction
-from cercania.privacy.services import Actor, audit_record
+from cercania.privacy.services import Actor, audit_record, consents_record_booking
 
 from .models import Advisor, Appointment, AvailabilityWindow, Jornada, ReservedWindow, TimeOff
 from .selectors import bookable_slots
@@ -235,6 +236,7 @@ def appointment_book(
     fingerprint: str = "",
     now: datetime | None = None,
     actor: Actor = None,
+    notice_version: str = "",
 ) -> Booking:
     """Book the slot starting at `start`, or raise SlotUnavailable.
 
@@ -260,6 +262,7 @@ def appointment_book(
             fingerprint=fingerprint,
             now=now,
             actor=actor,
+            notice_version=notice_version,
         )
     except IntegrityError:
         # Two identical requests raced: the other one won; answer with its booking.
@@ -285,6 +288,7 @@ def _book(
     fingerprint: str,
     now: datetime | None,
     actor: Actor,
+    notice_version: str = "",
 ) -> Booking:
     if jornada is not None:
         # Locks the jornada: its daily capacity is counted and taken atomically.
@@ -301,6 +305,12 @@ def _book(
     person = person_create(
         name=name, phone=phone, email=email, contact=contact, created_via=created_via
     )
+    if notice_version:
+        # Her express consent: the service, and each channel she marked safe.
+        channels = {
+            c for c in ("call", "voicemail", "sms", "whatsapp", "email") if getattr(contact, c)
+        }
+        consents_record_booking(person=person, notice_version=notice_version, channels=channels)
     for advisor_id in _advisors_by_preference(slot.advisor_ids, start):
         if _overlap_exists(advisor_id, slot.start, slot.end):
             continue
@@ -349,6 +359,9 @@ def _after_booking(appointment: Appointment) -> None:
 
     appointment_id = appointment.pk
     transaction.on_commit(lambda: appointment_attach_meeting(appointment_id=appointment_id))
+    transaction.on_commit(
+        partial(notifications_hook, appointment_id=appointment_id, event="booked")
+    )
 
 
 @transaction.atomic
@@ -379,6 +392,9 @@ def appointment_cancel(
 
     appointment_id = appointment.pk
     transaction.on_commit(lambda: appointment_cancel_meeting(appointment_id=appointment_id))
+    transaction.on_commit(
+        partial(notifications_hook, appointment_id=appointment_id, event="cancelled")
+    )
     return appointment
 
 
@@ -438,6 +454,9 @@ def appointment_reschedule(
         from .meetings.lifecycle import appointment_update_meeting
 
         transaction.on_commit(partial(appointment_update_meeting, appointment_id=appointment.pk))
+        transaction.on_commit(
+            partial(notifications_hook, appointment_id=appointment.pk, event="rescheduled")
+        )
         return appointment
     raise SlotUnavailable
 
@@ -471,4 +490,8 @@ def appointment_mark(
         obj=appointment,
         detail={"fields": ["status"], "status": status, "previous_status": previous},
     )
+    if status == Appointment.Status.NO_SHOW and previous != Appointment.Status.NO_SHOW:
+        transaction.on_commit(
+            partial(notifications_hook, appointment_id=appointment.pk, event="no_show")
+        )
     return appointment

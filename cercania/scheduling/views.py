@@ -369,6 +369,7 @@ def _check(request: HttpRequest, flow: Flow) -> HttpResponse:
                 created_via=CreatedVia.WEB,
                 idempotency_key=flow.idempotency_key(),
                 fingerprint=flow.idempotency_key(),
+                notice_version=state.get("privacy_version", ""),
             )
         except SlotUnavailable:
             state.pop("start", None)

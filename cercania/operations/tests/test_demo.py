@@ -3,7 +3,6 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -27,15 +26,7 @@ def _debug_on(settings):
     settings.DEBUG = True
 
 
-@pytest.fixture
-def role_groups(transactional_db):
-    # A transactional test empties every table afterwards, the role groups a migration
-    # created included; without them demo users would have no role (and no staff page).
-    for role in Role:
-        Group.objects.get_or_create(name=role.value)
-
-
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_running_it_twice_duplicates_nothing(settings):
     first_output = StringIO()
     call_command("demo", "--no-serve", stdout=first_output)
@@ -52,8 +43,8 @@ def demo_logins(output: str) -> list[list[str]]:
     return [line.split() for line in output.splitlines() if "@demo.cercania.invalid" in line]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_it_prints_a_working_login_for_every_role(settings, role_groups):
+@pytest.mark.django_db
+def test_it_prints_a_working_login_for_every_role(settings):
     output = StringIO()
     call_command("demo", "--no-serve", stdout=output)
     lines = demo_logins(output.getvalue())
@@ -77,7 +68,7 @@ def test_it_prints_a_working_login_for_every_role(settings, role_groups):
     assert demo_logins(again.getvalue()) == lines
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_it_keeps_passwords_and_totp_keys_in_a_private_file(settings):
     call_command("demo", "--no-serve", stdout=StringIO())
     path = credentials_path()
@@ -99,7 +90,7 @@ def test_it_refuses_to_run_with_debug_off(settings):
         call_command("demo", "--no-serve")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_it_sets_up_agendas_and_an_open_jornada_with_bookable_times(settings):
     from datetime import timedelta
 

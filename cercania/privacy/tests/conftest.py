@@ -41,3 +41,54 @@ def verified_client(db) -> Callable[[User], Client]:
         return client
 
     return sign_in
+
+
+NOTICE_VERSION = "2026.1"  # the IMM profile's privacy notices
+
+
+@pytest.fixture
+def make_person(institute_config):
+    """A woman registered through the service (the IMM configuration loaded)."""
+    from cercania.cases.models import CreatedVia
+    from cercania.cases.services import ContactChoices, person_create
+
+    def make(
+        *,
+        name: str = "Ana",
+        phone: str = "614 123 4567",
+        email: str = "",
+        contact: ContactChoices | None = None,
+    ):
+        return person_create(
+            name=name,
+            phone=phone,
+            email=email,
+            contact=contact or ContactChoices(call=True, voicemail=True, sms=True, email=True),
+            created_via=CreatedVia.STAFF,
+        )
+
+    return make
+
+
+@pytest.fixture
+def coordinator_client(verified_client, coordinator: User) -> Client:
+    return verified_client(coordinator)
+
+
+@pytest.fixture
+def her_records(time_machine, book, legal_service, make_advisor, coordinator):
+    """Build every kind of record about one woman (see records.py) with `texts`."""
+    from .records import PLAIN_TEXTS, build_her_records
+
+    def build(texts: dict[str, str] | None = None, **extra):
+        return build_her_records(
+            time_machine=time_machine,
+            book=book,
+            service=legal_service,
+            advisor=make_advisor(),
+            coordinator=coordinator,
+            texts=texts or PLAIN_TEXTS,
+            **extra,
+        )
+
+    return build

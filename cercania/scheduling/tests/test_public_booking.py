@@ -352,3 +352,13 @@ def test_a_booking_writes_the_audit_trail_with_where_but_never_what_she_wrote(cl
     }
     assert all(r["ip"] == "127.0.0.1" and r["actor_id"] is None for r in rows)
     assert "López" not in str(rows) and "4567" not in str(rows)
+
+
+def test_a_booking_records_her_consent_to_the_service_and_each_channel_she_allowed(client, advisor):
+    from cercania.privacy.models import Consent
+
+    book_through_the_flow(client, contact={"phone": "614 123 4567", "call": "on", "sms": "on"})
+    consents = Consent.objects.filter(person=Appointment.objects.get().person)
+    assert {c.purpose for c in consents} == {"services", "contact_call", "contact_sms"}
+    assert {c.notice_version for c in consents} == {"2026.1"}
+    assert all(c.recorded_by is None for c in consents)  # she gave them herself, online

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -43,9 +48,56 @@ class Command(BaseCommand):
         )
         if options["no_serve"]:
             return
+        # The worker beside the server, so confirmations and reminders really go out.
+        # A child process: it has its own signal handling and database connection, and
+        # it stops with the server.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "cercania.cli", "worker", "--interval", "2"],
+            env={
+                # Links in the messages lead to this server unless configured otherwise.
+                "CERCANIA_PUBLIC_BASE_URL": f"http://127.0.0.1:{options['port']}",
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "cercania.settings",
+            },
+        )
+        self.stdout.write(f"Worker de mensajes en marcha (proceso {worker.pid}).")
+        self.stdout.write(messages_destination())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Sirviendo en http://127.0.0.1:{options['port']}/ (Ctrl+C para salir)"
             )
         )
-        call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+        # SIGTERM (not only Ctrl+C) must reach the finally below, which stops the worker.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def messages_destination() -> str:
+    """Where the demo's emails and SMS end up, in words."""
+    backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+    if backend == "console":
+        email = "los correos se imprimen en esta terminal (CERCANIA_EMAIL_BACKEND=console)"
+    elif backend == "filebased":
+        email = f"los correos se guardan en {getattr(settings, 'EMAIL_FILE_PATH', '?')}"
+    elif backend == "smtp":
+        email = f"los correos van al servidor SMTP {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    else:
+        email = f"los correos van a {settings.EMAIL_BACKEND}"
+    sms = {
+        "console": "los SMS y WhatsApp se imprimen en esta terminal",
+        "file": f"los SMS y WhatsApp se guardan en {Path(settings.VAR_DIR) / 'messages'}",
+        "twilio": "los SMS y WhatsApp salen por Twilio",
+    }.get(settings.SMS_BACKEND, f"los SMS y WhatsApp van a {settings.SMS_BACKEND}")
+    return (
+        f"Mensajes: {email}; {sms}. Los recordatorios salen "
+        f"{', '.join(str(h) for h in settings.REMINDER_HOURS_BEFORE)} h antes de la sesión; "
+        "para ver uno ya, en Administración → Registro de envíos elige «Enviar ahora». "
+        "Ver docs/notifications.md."
+    )
