@@ -89,6 +89,10 @@ def test_a_booking_and_its_management_leak_nothing_personal(client, make_advisor
         login_verified(client, advisor.user)
         go("get", reverse("agenda:mine") + "?dia=2026-11-30")
 
+    from cercania.scheduling.models import Appointment
+
+    person = Appointment.objects.get().person
+    assert (person.name, person.email) == (SENTINELS["name"], SENTINELS["email"])
     log_text = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     assert leaked(log_text) == []
     assert [u for u in recorder.urls if leaked(u)] == []
@@ -99,3 +103,102 @@ def test_a_booking_and_its_management_leak_nothing_personal(client, make_advisor
     # The manage token never reaches a log line (it is redacted).
     token = manage.split("/")[2]
     assert token not in log_text
+
+
+CASE_SENTINELS = {
+    "name": "Yolotzin Centinela",
+    "phone": "614 555 0142",
+    "code_name": "Clave Centinela",
+    "what_may_be_said": "Decir Centinela Frase",
+    "summary": "Resumen Centinela Narrativa",
+}
+
+
+def test_a_call_a_hand_over_and_the_case_pages_leak_nothing_personal(institute_config, caplog):
+    from django.test import Client
+
+    from cercania.accounts.roles import Role
+    from cercania.accounts.services import staff_user_create
+    from cercania.cases.models import Case, Person
+
+    caplog.set_level(logging.DEBUG)
+    recorder = UrlRecorder()
+    operator = staff_user_create(email="op@example.org", display_name="Op", roles=[Role.LINEA])
+    worker = staff_user_create(email="vi@example.org", display_name="Vi", roles=[Role.VIOLENCIA])
+    coordinator = staff_user_create(
+        email="co@example.org", display_name="Co", roles=[Role.COORDINACION]
+    )
+    console = reverse("cases:console")
+
+    with time_machine.travel(local(2026, 12, 1, 10, 0), tick=False):
+        line = Client()
+        login_verified(line, operator)
+        for url, data in [
+            (console, {"phone": CASE_SENTINELS["phone"]}),
+            (
+                reverse("cases:console_person_new"),
+                {
+                    "step": "details",
+                    "name": CASE_SENTINELS["name"],
+                    "phone": CASE_SENTINELS["phone"],
+                    "email": "",
+                    "birth_year": "",
+                    "municipality": "",
+                    "employer": "",
+                    "may_call": "on",
+                    "safe_from": "09:00",
+                    "safe_until": "14:00",
+                    "what_may_be_said": CASE_SENTINELS["what_may_be_said"],
+                    "code_name": CASE_SENTINELS["code_name"],
+                },
+            ),
+        ]:
+            recorder.record(line.post(url, data), url)
+        person = Person.objects.get()
+        url = reverse("cases:console_person", kwargs={"public_id": person.public_id})
+        recorder.record(line.get(url), url)
+        response = line.post(
+            url,
+            {
+                "action": "handover",
+                "kind": "incoming_call",
+                "line": "violencia",
+                "result": "orientation",
+                "summary": CASE_SENTINELS["summary"],
+            },
+        )
+        recorder.record(response, url)
+        case = Case.objects.get()
+        # The sentinels really went in (so their absence below means something).
+        assert (
+            person.name == CASE_SENTINELS["name"]
+            and person.code_name == CASE_SENTINELS["code_name"]
+        )
+        assert case.contacts.get().summary == CASE_SENTINELS["summary"]
+
+        for user in (worker, coordinator):
+            staff = Client()
+            login_verified(staff, user)
+            for page in (
+                reverse("cases:case", kwargs={"public_id": case.public_id}),
+                reverse("cases:person", kwargs={"public_id": person.public_id}),
+                reverse("cases:my_work"),
+                reverse("privacy:audit_log"),
+            ):
+                response = staff.get(page)
+                recorder.record(response, page)
+
+    log_text = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    found = [s for s in CASE_SENTINELS.values() if s.lower() in log_text.lower()]
+    assert found == []
+    assert [
+        u for u in recorder.urls if any(s.lower() in u.lower() for s in CASE_SENTINELS.values())
+    ] == []
+    audit_text = " ".join(str(row) for row in AuditEvent.objects.values()).lower()
+    assert AuditEvent.objects.filter(action="view").exists()
+    assert [s for s in CASE_SENTINELS.values() if s.lower() in audit_text] == []
+    assert [
+        s
+        for s in CASE_SENTINELS.values()
+        if any(s.lower() in str(m.message()) for m in mail.outbox)
+    ] == []
