@@ -264,8 +264,9 @@ def appointment_book(
             actor=actor,
             notice_version=notice_version,
         )
-    except IntegrityError:
-        # Two identical requests raced: the other one won; answer with its booking.
+    except (IntegrityError, SlotUnavailable):
+        # Two identical requests raced and the other one won (the slot is now hers,
+        # or the key is taken): answer with that booking, as a retry would get.
         if idempotency_key and (booking := _replay(idempotency_key, fingerprint)):
             return booking
         raise SlotUnavailable from None

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from .helpers import FIRST_FREE, booking_body
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+pytestmark = [pytest.mark.fuzz, pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 NASTY = [
     "",

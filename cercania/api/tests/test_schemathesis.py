@@ -30,7 +30,7 @@ from cercania.wsgi import application
 
 from .helpers import NOW
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+pytestmark = [pytest.mark.fuzz, pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

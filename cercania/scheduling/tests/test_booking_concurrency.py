@@ -119,3 +119,20 @@ def test_the_database_itself_refuses_an_overlap_written_behind_the_services_back
     )
     with pytest.raises(IntegrityError, match="scheduling_appointment_no_overlap"):
         clone.save()
+
+
+def test_twenty_identical_requests_racing_with_one_idempotency_key_all_get_the_same_booking(
+    legal_service, make_advisor, book
+):
+    make_advisor()
+    start = local(2026, 12, 1, 10, 30)
+
+    outcomes = race(
+        lambda i: book(legal_service, start, now=NOW, idempotency_key="same-key", fingerprint="f")
+    )
+
+    assert not [o for o in outcomes if isinstance(o, Exception)], [type(o) for o in outcomes]
+    assert {o.appointment.pk for o in outcomes} == set(
+        Appointment.objects.values_list("pk", flat=True)
+    )
+    assert Appointment.objects.count() == 1

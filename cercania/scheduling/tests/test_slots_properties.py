@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, event, given, settings
@@ -141,55 +143,78 @@ def aware(moment: datetime, in_utc: bool) -> datetime:
     return moment.astimezone(UTC) if in_utc else moment
 
 
-def busy_rows(
-    *, advisor_ids: list[int], origin: datetime, span_minutes: int, max_minutes: int, max_size: int
-) -> st.SearchStrategy[list[BusyRow]]:
-    def row(drawn: tuple[int, int, int, bool]) -> BusyRow:
-        advisor_id, offset, length, in_utc = drawn
-        start = origin + timedelta(minutes=offset)
-        return BusyRow(
-            advisor_id, aware(start, in_utc), aware(start + timedelta(minutes=length), in_utc)
-        )
+# Strategies that depend only on small numbers (advisers, days) are built once and
+# reused: building and validating fresh strategies for every example costs more than
+# the checks themselves.
+USUAL_HOURS = [(time(9), time(15))]
+usual_or_windows = {
+    True: st.one_of(st.just(USUAL_HOURS), separated_windows),
+    False: st.one_of(st.just(USUAL_HOURS), any_windows),
+}
+# Each owner keeps the same hours on its weekdays, except perhaps on one day.
+other_day = {
+    True: st.none() | st.tuples(st.integers(1, 7), separated_windows),
+    False: st.none() | st.tuples(st.integers(1, 7), any_windows),
+}
+# The defaults (2 h, 30 days) or anything else (the exact edges: assert_edges_are_exact).
+notices = st.one_of(
+    st.just(timedelta(hours=2)),
+    minutes(0, 2 * MINUTES_PER_DAY).map(lambda m: timedelta(minutes=m)),
+)
+horizons = st.one_of(
+    st.just(timedelta(days=30)),
+    minutes(0, 16 * MINUTES_PER_DAY).map(lambda m: timedelta(minutes=m)),
+)
+jornada_ids = st.sampled_from([None, 1, None, 2, 3])  # 3 holds no window at all
 
-    return st.lists(
-        st.tuples(
-            st.sampled_from(advisor_ids),
-            minutes(0, span_minutes),
-            minutes(1, max_minutes),
-            st.booleans(),
-        ).map(row),
-        max_size=max_size,
+
+@cache
+def shaped(n_advisors: int, n_days: int) -> SimpleNamespace:
+    """Strategies for a scenario of n advisers (ids 1..n) and n days (offsets 0..n-1)."""
+    advisor = st.integers(1, n_advisors)
+    day = st.integers(0, n_days - 1)
+    span = (n_days + 2) * MINUTES_PER_DAY  # from the day before to the day after
+    return SimpleNamespace(
+        advisor_days=st.lists(st.tuples(advisor, day), max_size=4),
+        closed=st.lists(day),
+        capacity=st.dictionaries(day, st.integers(-1, 2), min_size=1),
+        time_off=st.lists(
+            st.tuples(advisor, minutes(0, span), minutes(1, 3 * MINUTES_PER_DAY), st.booleans()),
+            max_size=3,
+        ),
+        appointments=st.lists(
+            st.tuples(advisor, minutes(0, span), minutes(1, 180), st.booleans()), max_size=12
+        ),
+        # Sessions already booked on a session grid (a start of a window plus whole
+        # sessions): they touch the slots around them.
+        booked=st.lists(
+            st.tuples(advisor, day, _start_edges, st.integers(0, 8), st.booleans()), max_size=6
+        ),
+        now=minutes(-2 * MINUTES_PER_DAY, n_days * MINUTES_PER_DAY),
+    )
+
+
+@cache
+def modality_filters(service_modalities: frozenset[str]) -> st.SearchStrategy[str | None]:
+    return st.one_of(
+        st.none(), st.sampled_from(sorted(service_modalities)), st.sampled_from(MODALITIES)
     )
 
 
 @st.composite
 def scenarios(draw, *, well_formed: bool) -> Scenario:
     windows = separated_windows if well_formed else any_windows
-    # The institute's usual hours come often, so that windows meet.
-    usual_or_windows = st.one_of(st.just([(time(9), time(15))]), windows)
     first_day = draw(st.dates(date(2026, 1, 1), date(2027, 12, 17)))
-    last_day = first_day + timedelta(days=draw(st.integers(0, 13)))
-    days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
-
+    days = [first_day + timedelta(days=i) for i in range(draw(st.integers(1, 14)))]
+    last_day = days[-1]
     length = timedelta(minutes=draw(session_minutes))
-    # Instants on a session grid (a start of a window plus whole sessions): booked
-    # sessions that touch the slots around them.
-    grid_instants = st.builds(
-        lambda day, edge, k: datetime.combine(day, EDGES[edge], tzinfo=ZONE) + k * length,
-        st.sampled_from(days),
-        _start_edges,
-        st.integers(0, 8),
-    )
-
     advisors = [AdvisorRow(i, draw(modality_sets)) for i in range(1, draw(st.integers(1, 4)) + 1)]
-    advisor_ids = [a.advisor_id for a in advisors]
-    # Each owner keeps the same hours on its weekdays, except perhaps on one day.
-    other_day = st.none() | st.tuples(st.integers(1, 7), windows)
+    shape = shaped(len(advisors), len(days))
 
     def weekly(owner_id: int) -> list[WeeklyRow]:
-        hours = draw(usual_or_windows)
+        hours = draw(usual_or_windows[well_formed])
         by_weekday = dict.fromkeys(sorted(draw(weekday_sets)), hours)
-        if exception := draw(other_day):
+        if exception := draw(other_day[well_formed]):
             by_weekday[exception[0]] = exception[1]
         return [
             WeeklyRow(owner_id, weekday, starts, ends)
@@ -197,83 +222,51 @@ def scenarios(draw, *, well_formed: bool) -> Scenario:
             for starts, ends in rows
         ]
 
-    availability = [row for advisor_id in advisor_ids for row in weekly(advisor_id)]
+    availability = [row for advisor in advisors for row in weekly(advisor.advisor_id)]
     opening_hours = weekly(0)
     # Jornadas 1 and 2 hold windows of some advisors on some days; their windows may
     # overlap each other (nothing forbids it), each jornada's own follow `windows`.
-    advisor_days = st.lists(
-        st.tuples(st.sampled_from(advisor_ids), st.sampled_from(days)), max_size=4
-    ).map(set)
     reserved = [
-        DatedRow(advisor_id, day, starts, ends, jornada)
+        DatedRow(advisor_id, days[offset], starts, ends, jornada)
         for jornada in (1, 2)
-        for advisor_id, day in sorted(draw(advisor_days))
+        for advisor_id, offset in sorted(set(draw(shape.advisor_days)))
         for starts, ends in draw(windows)
     ]
-    closed_dates = draw(st.lists(st.sampled_from(days)).map(set))
+    closed_dates = {days[offset] for offset in draw(shape.closed)}
 
     origin = datetime.combine(first_day - timedelta(days=1), time.min, tzinfo=ZONE)
-    span_minutes = (len(days) + 2) * MINUTES_PER_DAY
-    time_off = draw(
-        busy_rows(
-            advisor_ids=advisor_ids,
-            origin=origin,
-            span_minutes=span_minutes,
-            max_minutes=3 * MINUTES_PER_DAY,
-            max_size=3,
-        )
-    )
-    appointments = draw(
-        busy_rows(
-            advisor_ids=advisor_ids,
-            origin=origin,
-            span_minutes=span_minutes,
-            max_minutes=180,
-            max_size=12,
-        )
-    )
 
-    # Sessions already booked: one session long, on the grid.
-    appointments += draw(
-        st.lists(
-            st.builds(
-                lambda advisor_id, start, in_utc: BusyRow(
-                    advisor_id, aware(start, in_utc), aware(start + length, in_utc)
-                ),
-                st.sampled_from(advisor_ids),
-                grid_instants,
-                st.booleans(),
-            ),
-            max_size=6,
-        )
-    )
+    def busy(rows: list[tuple[int, int, int, bool]]) -> list[BusyRow]:
+        return [
+            BusyRow(
+                advisor_id,
+                aware(origin + timedelta(minutes=offset), in_utc),
+                aware(origin + timedelta(minutes=offset + duration), in_utc),
+            )
+            for advisor_id, offset, duration, in_utc in rows
+        ]
 
-    now = datetime.combine(first_day, time.min, tzinfo=ZONE) + timedelta(
-        minutes=draw(minutes(-2 * MINUTES_PER_DAY, len(days) * MINUTES_PER_DAY))
-    )
-    # The defaults (2 h, 30 days) or anything else (exact edges: see check()).
+    time_off = busy(draw(shape.time_off))
+    appointments = busy(draw(shape.appointments))
+    for advisor_id, offset, edge, k, in_utc in draw(shape.booked):
+        start = datetime.combine(days[offset], EDGES[edge], tzinfo=ZONE) + k * length
+        appointments.append(
+            BusyRow(advisor_id, aware(start, in_utc), aware(start + length, in_utc))
+        )
+
+    now = datetime.combine(first_day, time.min, tzinfo=ZONE) + timedelta(minutes=draw(shape.now))
     rules = SlotRules(
         session_minutes=length // timedelta(minutes=1),
         service_modalities=draw(service_modality_sets),
         zone=ZONE,
         now=aware(now, draw(st.booleans())),
-        min_notice=draw(
-            st.one_of(
-                st.just(timedelta(hours=2)),
-                minutes(0, 2 * MINUTES_PER_DAY).map(lambda m: timedelta(minutes=m)),
-            )
-        ),
-        horizon=draw(
-            st.one_of(
-                st.just(timedelta(days=30)),
-                minutes(0, 16 * MINUTES_PER_DAY).map(lambda m: timedelta(minutes=m)),
-            )
-        ),
+        min_notice=draw(notices),
+        horizon=draw(horizons),
     )
-    jornada_id = draw(st.sampled_from([None, 1, None, 2, 3]))  # 3 holds no window at all
+    jornada_id = draw(jornada_ids)
     capacity_left = None
     if jornada_id is not None and draw(st.booleans()):
-        capacity_left = draw(st.dictionaries(st.sampled_from(days), st.integers(-1, 2), min_size=1))
+        capacity_left = {days[offset]: left for offset, left in draw(shape.capacity).items()}
     return Scenario(
         first_day=first_day,
         last_day=last_day,
@@ -286,13 +279,7 @@ def scenarios(draw, *, well_formed: bool) -> Scenario:
         appointments=appointments,
         reserved=reserved,
         jornada_id=jornada_id,
-        modality=draw(
-            st.one_of(
-                st.none(),
-                st.sampled_from(sorted(rules.service_modalities)),
-                st.sampled_from(MODALITIES),
-            )
-        ),
+        modality=draw(modality_filters(rules.service_modalities)),
         capacity_left=capacity_left,
     )
 
@@ -455,20 +442,42 @@ def assert_exactly_the_free_starts(sc: Scenario, slots: list[Slot]) -> None:
         assert returned[start][1] == modalities, f"{start}: modalities"
 
 
-def assert_edges_are_inclusive(sc: Scenario, slots: list[Slot], data: st.DataObject) -> None:
-    """At one offered start: a notice and a horizon ending exactly there keep it; busy
-    time touching it on both sides does not block it; one minute of overlap does."""
+def _summary(slots: list[Slot]) -> list[tuple[datetime, list[int], list[str]]]:
+    return [(s.start, sorted(s.advisor_ids), sorted(s.modalities)) for s in slots]
+
+
+def _split(rows, at: time, applies) -> list:
+    """Each row that `applies` and contains `at` becomes two rows touching at `at`."""
+    out = []
+    for row in rows:
+        if applies(row) and row.starts < at < row.ends:
+            out += [replace(row, ends=at), replace(row, starts=at)]
+        else:
+            out.append(row)
+    return out
+
+
+def assert_edges_are_exact(sc: Scenario, slots: list[Slot], data: st.DataObject) -> None:
+    """Around one offered start, every rule's edge is where it should be.
+
+    A notice and a horizon ending exactly at the start keep it. Busy time, or a
+    reserved window, that only touches the slot does not block it; one minute of
+    overlap does. A day with no capacity left offers nothing, one place left keeps it.
+    Rows split in two touching rows act as the one row they were.
+    """
     if not slots:
         return
     slot = data.draw(st.sampled_from(slots), label="slot")
     advisors = sorted(slot.advisor_ids)
+    local_start = slot.start.astimezone(ZONE)
+    day, weekday = local_start.date(), local_start.isoweekday()
     gap = slot.start - sc.rules.now
     exact = replace(sc, rules=replace(sc.rules, min_notice=gap, horizon=gap)).run()
     assert [(s.start, sorted(s.advisor_ids)) for s in exact] == [(slot.start, advisors)], (
         "a notice or a horizon ending exactly at a start must keep it"
     )
 
-    around = timedelta(minutes=30)
+    around, minute = timedelta(minutes=30), timedelta(minutes=1)
     touching = [BusyRow(a, slot.start - around, slot.start) for a in advisors] + [
         BusyRow(a, slot.end, slot.end + around) for a in advisors
     ]
@@ -479,7 +488,6 @@ def assert_edges_are_inclusive(sc: Scenario, slots: list[Slot], data: st.DataObj
 
     busy_one = data.draw(st.sampled_from(advisors), label="advisor busy one minute")
     others = [a for a in advisors if a != busy_one]
-    minute = timedelta(minutes=1)
     for overlap in (
         BusyRow(busy_one, slot.end - minute, slot.end + around),  # a session starting inside
         BusyRow(busy_one, slot.start - timedelta(days=2), slot.start + minute),  # long time off
@@ -490,6 +498,36 @@ def assert_edges_are_inclusive(sc: Scenario, slots: list[Slot], data: st.DataObj
         else:
             assert slot.start not in after, f"one minute of overlap ({overlap}) must block"
 
+    if sc.jornada_id is None:
+        # A window held for a jornada right before the slot: the agenda resumes at it.
+        held = [
+            DatedRow(a, day, (local_start - around).time(), local_start.time(), 99)
+            for a in advisors
+        ]
+        after = {s.start: s for s in replace(sc, reserved=sc.reserved + held).run()}
+        assert slot.start in after and sorted(after[slot.start].advisor_ids) == advisors, (
+            "a reserved window that only touches a slot must not remove it"
+        )
+    else:
+        left = dict(sc.capacity_left or {})
+        none_left = replace(sc, capacity_left={**left, day: 0}).run()
+        assert all(s.start.astimezone(ZONE).date() != day for s in none_left), (
+            "a day with no capacity left must offer nothing"
+        )
+        one_left = replace(sc, capacity_left={**left, day: 1}).run()
+        assert slot.start in {s.start for s in one_left}, "one place left must keep the day"
+
+    inside = (local_start + minute).time()
+    split = replace(
+        sc,
+        availability=_split(sc.availability, inside, lambda r: r.weekday == weekday),
+        opening_hours=_split(sc.opening_hours, inside, lambda r: r.weekday == weekday),
+        reserved=_split(sc.reserved, inside, lambda r: r.day == day),
+    )
+    assert _summary(split.run()) == _summary(slots), (
+        f"rows split at {inside} into touching rows must act as one window"
+    )
+
 
 def check(sc: Scenario, data: st.DataObject) -> None:
     slots = sc.run()
@@ -497,7 +535,7 @@ def check(sc: Scenario, data: st.DataObject) -> None:
     event("no slot" if not slots else "1-9 slots" if len(slots) < 10 else "10+ slots")
     assert_every_rule_holds(sc, slots)
     assert_exactly_the_free_starts(sc, slots)
-    assert_edges_are_inclusive(sc, slots, data)
+    assert_edges_are_exact(sc, slots, data)
 
 
 @PROPERTY_SETTINGS
