@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from cercania.accounts.testing import login_verified
 from cercania.cases.models import Case, Contact
@@ -44,7 +45,9 @@ def test_the_line_console_from_the_keyboard(
     with time_machine.travel(local(2026, 12, 1, 10, 0), tick=False):
         page = signed_in_page(browser, live_server, operator)
         page.goto(live_server.url + "/personal/expedientes/linea/")
-        page.keyboard.type("614 321 0987")  # the search field has the focus
+        # The search field takes the focus by itself (autofocus): wait for it, then type.
+        expect(page.get_by_label("Teléfono de quien llama")).to_be_focused()
+        page.keyboard.type("614 321 0987")
         page.keyboard.press("Enter")
         screenshot(page, "console-01-nobody")
         page.get_by_role("button", name="Registrar a una persona nueva con este número").click()
