@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "cercania.scheduling",
     "cercania.notifications",
     "cercania.api",
+    "cercania.reports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("personal/agenda/", include("cercania.scheduling.staff_urls")),
     path("personal/expedientes/", include("cercania.cases.urls")),
     path("api/v1/", include("cercania.api.urls")),
+    path("personal/informes/", include("cercania.reports.urls")),
     path("", include("cercania.scheduling.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cercania.institute.models import ClosedDay, Service
@@ -114,7 +116,7 @@ def bookable_slots(
         .order_by()
         .values_list("advisor_id", "starts_at", "ends_at")
     )
-    busy = [slot_math.BusyRow(a, s, e) for a, s, e in appointments.union(time_off, all=True)]
+    busy = _busy_rows(appointments.union(time_off, all=True))
 
     capacity_left = None
     if jornada is not None and jornada.daily_capacity is not None:
@@ -145,6 +147,30 @@ def bookable_slots(
         modality=modality,
         capacity_left=capacity_left,
     )
+
+
+def _busy_rows(query: QuerySet[Any]) -> list[slot_math.BusyRow]:
+    """Run the busy-time query through a plain cursor.
+
+    Django converts every datetime value it reads (parse, then make aware); for a month
+    of appointments that costs several times the query itself. The values are UTC
+    timestamps either way, so they are read as such: SQLite gives ISO text (parsed by
+    the C-speed fromisoformat) or naive UTC; PostgreSQL gives aware datetimes already.
+    """
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        return [slot_math.BusyRow(a, _utc(s), _utc(e)) for a, s, e in rows]
+    return [slot_math.BusyRow(a, s, e) for a, s, e in rows]
+
+
+def _utc(value: str | datetime) -> datetime:
+    # SQLite stores UTC without an offset: text, or a naive datetime when the driver's
+    # converter recognised the column.
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC)
 
 
 def open_jornada_by_code(code: str) -> Jornada | None:

@@ -163,9 +163,10 @@ notices = st.one_of(
 )
 horizons = st.one_of(
     st.just(timedelta(days=30)),
+    st.just(timedelta(days=30)),
     minutes(0, 16 * MINUTES_PER_DAY).map(lambda m: timedelta(minutes=m)),
 )
-jornada_ids = st.sampled_from([None, 1, None, 2, 3])  # 3 holds no window at all
+jornada_ids = st.sampled_from([None, 1, None, 2, None, 3])  # 3 holds no window at all
 
 
 @cache
@@ -175,8 +176,8 @@ def shaped(n_advisors: int, n_days: int) -> SimpleNamespace:
     day = st.integers(0, n_days - 1)
     span = (n_days + 2) * MINUTES_PER_DAY  # from the day before to the day after
     return SimpleNamespace(
-        advisor_days=st.lists(st.tuples(advisor, day), max_size=4),
-        closed=st.lists(day),
+        advisor_days=st.lists(st.tuples(advisor, day), min_size=1, max_size=4),
+        closed=st.one_of(st.just([]), st.lists(day, min_size=1, max_size=3)),
         capacity=st.dictionaries(day, st.integers(-1, 2), min_size=1),
         time_off=st.lists(
             st.tuples(advisor, minutes(0, span), minutes(1, 3 * MINUTES_PER_DAY), st.booleans()),
@@ -196,9 +197,8 @@ def shaped(n_advisors: int, n_days: int) -> SimpleNamespace:
 
 @cache
 def modality_filters(service_modalities: frozenset[str]) -> st.SearchStrategy[str | None]:
-    return st.one_of(
-        st.none(), st.sampled_from(sorted(service_modalities)), st.sampled_from(MODALITIES)
-    )
+    # No filter most often; a filter the service does not offer sometimes.
+    return st.sampled_from([None, None, *sorted(service_modalities), *MODALITIES])
 
 
 @st.composite

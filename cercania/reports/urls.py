@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("exportar/", views.export, name="export"),
+    path("empresa/", views.partner, name="partner"),
+    path("boletin/", views.press, name="press"),
+]

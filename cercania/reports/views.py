@@ -1,0 +1,174 @@
+"""Reports: the coordinators' dashboard and exports, the liaison's partner report, and
+the press-release draft. Filters travel in the query string as dates, codes and
+public ids only."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cercania.accounts.access import staff_required
+from cercania.accounts.roles import Role
+from cercania.privacy.services import audit_export
+from cercania.scheduling.models import Jornada
+
+from . import selectors
+from .charts import bar_chart
+from .exports import to_csv, to_xlsx
+from .forms import PeriodForm
+from .partner import organization_of_liaison, partner_reports
+from .press import press_draft
+
+
+def _form(request: HttpRequest) -> PeriodForm:
+    form = PeriodForm(request.GET or None)
+    if not form.is_bound:
+        form = PeriodForm({})
+    return form
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f} %"
+
+
+@require_GET
+@staff_required(Role.COORDINACION)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = _form(request)
+    if not form.is_valid():
+        return render(request, "reports/dashboard.html", {"form": form}, status=400)
+    current = form.filters()
+    previous = current.previous()
+    query = form.query()
+    sections: list[dict[str, Any]] = []
+    for table, before in zip(
+        selectors.dashboard(current), selectors.dashboard(previous), strict=True
+    ):
+        earlier = dict(before.rows)
+        sections.append(
+            {
+                "table": table,
+                "rows": [(label, value, earlier.get(label, 0)) for label, value in table.rows],
+                "previous_total": before.total,
+                "chart": bar_chart(table.title, list(table.rows)),
+                "csv": "?" + urlencode({**query, "tabla": table.key, "formato": "csv"}),
+                "xlsx": "?" + urlencode({**query, "tabla": table.key, "formato": "xlsx"}),
+            }
+        )
+    booked, available = selectors.occupancy(current)
+    booked_before, available_before = selectors.occupancy(previous)
+    context = {
+        "form": form,
+        "current": current,
+        "previous": previous,
+        "sections": sections,
+        "rates": [
+            (
+                _("Tasa de inasistencia"),
+                _percent(selectors.no_show_rate(current)),
+                _percent(selectors.no_show_rate(previous)),
+            ),
+            (
+                _("Canalizaciones concluidas"),
+                _percent(selectors.referrals_completed_share(current)),
+                _percent(selectors.referrals_completed_share(previous)),
+            ),
+            (
+                _("Ocupación del tiempo de las asesoras"),
+                _percent(booked / available if available else None),
+                _percent(booked_before / available_before if available_before else None),
+            ),
+        ],
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@require_GET
+@staff_required(Role.COORDINACION)
+def export(request: HttpRequest) -> HttpResponse:
+    form = _form(request)
+    if not form.is_valid():
+        raise Http404
+    key = request.GET.get("tabla", "mujeres")
+    fmt = request.GET.get("formato", "csv")
+    indicator = selectors.TABLES.get(key)
+    if indicator is None or fmt not in ("csv", "xlsx"):
+        raise Http404
+    f = form.filters()
+    table = indicator(f)
+    header = [table.label_header, table.value_header]
+    rows: list[list[Any]] = [[label, value] for label, value in table.rows]
+    rows.append([_("Total"), table.total])
+    name = f"{key}_{f.start:%Y%m%d}-{f.end:%Y%m%d}"
+    if fmt == "csv":
+        response = HttpResponse(to_csv(header, rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            to_xlsx(table.title, header, rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    audit_export(
+        request=request,
+        export_format=fmt,
+        rows=len(table.rows),
+        object_type=f"reports.{key}",
+        filters={**form.query(), "consent_only": f.consent_only},
+    )
+    return response
+
+
+@require_GET
+@staff_required(Role.ENLACE)
+def partner(request: HttpRequest) -> HttpResponse:
+    # Her organisation comes from her account, never from the request.
+    organization = organization_of_liaison(request.user)
+    if organization is None:
+        raise Http404
+    return render(
+        request,
+        "reports/partner.html",
+        {"organization": organization, "reports": partner_reports(organization)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(Role.COORDINACION)
+def press(request: HttpRequest) -> HttpResponse:
+    closed = Jornada.objects.filter(status=Jornada.Status.CLOSED).select_related("organization")
+    chosen = request.GET.get("jornada") or request.POST.get("jornada")
+    if not chosen:
+        return render(request, "reports/press.html", {"jornadas": closed.order_by("-ends_on")})
+    try:
+        public_id = UUID(chosen)
+    except ValueError as error:  # a malformed id is as absent as an unknown one
+        raise Http404 from error
+    jornada = get_object_or_404(closed, public_id=public_id)
+    if request.method == "POST":
+        # The coordinator may have edited the draft; what she downloads is what she sent.
+        text = request.POST.get("texto") or press_draft(jornada)
+        response = HttpResponse(
+            text.replace("\r\n", "\n"), content_type="text/markdown; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="boletin-{jornada.ends_on:%Y-%m-%d}.md"'
+        )
+        audit_export(
+            request=request,
+            export_format="md",
+            rows=1,
+            obj=jornada,
+            filters={"jornada": str(jornada.public_id)},
+        )
+        return response
+    return render(
+        request,
+        "reports/press.html",
+        {"jornada": jornada, "draft": press_draft(jornada), "jornadas": closed},
+    )
