@@ -13,7 +13,6 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,7 +29,7 @@ from cercania.privacy.services import access_log_view
 from . import selectors, services
 from .forms import ConsoleBookForm, ConsoleCallForm, PersonForm, PhoneSearchForm
 from .models import Area, Case, Contact, CreatedVia, Person, ViolenceRecord
-from .views import _add_errors, _context
+from .views import _context, register_person
 
 CONSOLE_ROLES = selectors.CONSOLE_ROLES
 
@@ -191,40 +190,9 @@ def console_person_new(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST)
     candidates: list[selectors.DuplicateCandidate] = []
     if form.is_valid():
-        data = form.cleaned_data
-        candidates = selectors.person_duplicates(
-            name=data["name"],
-            phone=data["phone"],
-            email=data["email"],
-            birth_year=data["birth_year"],
-        )
-        if candidates and not data["confirm_new"]:
-            for candidate in candidates:
-                access_log_view(request=request, obj=candidate.person, detail={"via": "duplicates"})
-        else:
-            try:
-                person = services.person_register(
-                    name=data["name"],
-                    phone=data["phone"],
-                    email=data["email"],
-                    birth_year=data["birth_year"],
-                    municipality=data["municipality"],
-                    employer=data["employer"],
-                    code_name=data["code_name"],
-                    contact=form.contact_choices(),
-                    safe_from=data["safe_from"],
-                    safe_until=data["safe_until"],
-                    what_may_be_said=data["what_may_be_said"],
-                    created_via=CreatedVia.PHONE_LINE,
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                messages.success(
-                    request, _("Registrada con el folio %(folio)s.") % {"folio": person.folio}
-                )
-                return redirect("cases:console_person", public_id=person.public_id)
+        person, candidates = register_person(request, form, created_via=CreatedVia.PHONE_LINE)
+        if person is not None:
+            return redirect("cases:console_person", public_id=person.public_id)
     return render(
         request,
         "cases/console_person_new.html",

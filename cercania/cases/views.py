@@ -45,7 +45,17 @@ from .forms import (
     RiskForm,
     ViolenceRecordForm,
 )
-from .models import Area, Case, Contact, Person, Referral, RiskAssessment, RiskLevel, ViolenceRecord
+from .models import (
+    Area,
+    Case,
+    Contact,
+    CreatedVia,
+    Person,
+    Referral,
+    RiskAssessment,
+    RiskLevel,
+    ViolenceRecord,
+)
 
 CASE_ROLES = selectors.CASE_ROLES
 CONSOLE_ROLES = selectors.CONSOLE_ROLES
@@ -148,47 +158,57 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required(*CASE_ROLES)
 def person_new(request: HttpRequest) -> HttpResponse:
-    form = PersonForm(request.POST or None)
+    # An empty POST is still a submission: bind the form so it shows its errors.
+    form = PersonForm(request.POST if request.method == "POST" else None)
     candidates: list[selectors.DuplicateCandidate] = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        candidates = selectors.person_duplicates(
-            name=data["name"],
-            phone=data["phone"],
-            email=data["email"],
-            birth_year=data["birth_year"],
-        )
-        if candidates and not data["confirm_new"]:
-            for candidate in candidates:
-                access_log_view(request=request, obj=candidate.person, detail={"via": "duplicates"})
-        else:
-            try:
-                person = services.person_register(
-                    name=data["name"],
-                    phone=data["phone"],
-                    email=data["email"],
-                    birth_year=data["birth_year"],
-                    municipality=data["municipality"],
-                    employer=data["employer"],
-                    code_name=data["code_name"],
-                    contact=form.contact_choices(),
-                    safe_from=data["safe_from"],
-                    safe_until=data["safe_until"],
-                    what_may_be_said=data["what_may_be_said"],
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                messages.success(
-                    request, _("Registrada con el folio %(folio)s.") % {"folio": person.folio}
-                )
-                return redirect("cases:case_new", public_id=person.public_id)
+        person, candidates = register_person(request, form, created_via=CreatedVia.STAFF)
+        if person is not None:
+            return redirect("cases:case_new", public_id=person.public_id)
     return render(
         request,
         "cases/person_new.html",
         _context(request, form=form, candidates=candidates),
     )
+
+
+def register_person(
+    request: HttpRequest, form: PersonForm, *, created_via: CreatedVia
+) -> tuple[Person | None, list[selectors.DuplicateCandidate]]:
+    """Duplicates first, then register: shared by the case pages and the line console.
+
+    Returns the new person, or None with the candidates she may already be (each
+    shown candidate is a read, so it is logged) or with the form's errors set.
+    """
+    data = form.cleaned_data
+    candidates = selectors.person_duplicates(
+        name=data["name"], phone=data["phone"], email=data["email"], birth_year=data["birth_year"]
+    )
+    if candidates and not data["confirm_new"]:
+        for candidate in candidates:
+            access_log_view(request=request, obj=candidate.person, detail={"via": "duplicates"})
+        return None, candidates
+    try:
+        person = services.person_register(
+            name=data["name"],
+            phone=data["phone"],
+            email=data["email"],
+            birth_year=data["birth_year"],
+            municipality=data["municipality"],
+            employer=data["employer"],
+            code_name=data["code_name"],
+            contact=form.contact_choices(),
+            safe_from=data["safe_from"],
+            safe_until=data["safe_until"],
+            what_may_be_said=data["what_may_be_said"],
+            created_via=created_via,
+            actor=request.user,
+        )
+    except ValidationError as error:
+        _add_errors(form, error)
+        return None, candidates
+    messages.success(request, _("Registrada con el folio %(folio)s.") % {"folio": person.folio})
+    return person, candidates
 
 
 @require_GET

@@ -252,3 +252,10 @@ class TestSafeContactReconfirmation:
         page = client_for(lawyer).get(f"/personal/expedientes/casos/{case.public_id}/")
         assert "pregúntale otra vez" not in page.text
         assert case.area == Area.LEGAL
+
+
+def test_an_empty_registration_form_shows_its_errors_instead_of_a_blank_form(lawyer, client_for):
+    response = client_for(lawyer).post("/personal/expedientes/personas/nueva/", {})
+    assert response.status_code == 200
+    assert "Revisa lo siguiente" in response.text
+    assert Person.objects.count() == 0
