@@ -4,6 +4,9 @@ import pytest
 
 pytestmark = [
     pytest.mark.browser,
+    # The live server needs committed data, so these tests flush the database when they
+    # end; serialized_rollback restores what migrations created (role groups, catalogues).
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("institute_config"),
     # Django's live server closes the shared SQLite connection from its request
     # threads; the close is refused and nothing is lost.

@@ -8,6 +8,9 @@ import time_machine
 
 pytestmark = [
     pytest.mark.browser,
+    # The live server needs committed data, so these tests flush the database when they
+    # end; serialized_rollback restores what migrations created (role groups, catalogues).
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("institute_config"),
     # Django's live server closes the shared in-memory SQLite connection from its
     # request threads; the close is refused and nothing is lost.

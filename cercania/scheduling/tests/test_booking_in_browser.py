@@ -8,6 +8,9 @@ from cercania.conftest import local
 
 pytestmark = [
     pytest.mark.browser,
+    # The live server needs committed data, so these tests flush the database when they
+    # end; serialized_rollback restores what migrations created (role groups, catalogues).
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     # Django's live server closes the shared SQLite connection from request threads.
     pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"),
 ]
