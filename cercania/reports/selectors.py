@@ -317,41 +317,45 @@ def _violence_records(f: Filters) -> QuerySet[ViolenceRecord]:
     return ViolenceRecord.objects.filter(case__in=cases(f).filter(area=Area.VIOLENCE).values("pk"))
 
 
-def violence_by_type(f: Filters) -> Table:
+def _violence_by_catalogue(
+    f: Filters, *, field: str, key: str, title: str, label_header: str
+) -> Table:
+    """Violence cases counted by one of the record's catalogues (types or modalities)."""
     records = _violence_records(f)
-    through = ViolenceRecord.types.through.objects.filter(violencerecord__in=records.values("pk"))
+    relation = getattr(ViolenceRecord, field)
+    through = relation.through.objects.filter(violencerecord__in=records.values("pk"))
     rows = (
-        through.values_list("violencetype__name")
+        through.values_list(f"{relation.rel.model._meta.model_name}__name")
         .annotate(n=Count("violencerecord_id", distinct=True))
         .order_by()
     )
     return Table(
+        key=key,
+        title=title,
+        rows=_ranked(rows),
+        total=records.filter(**{f"{field}__isnull": False}).distinct().count(),
+        label_header=label_header,
+        value_header=str(_("Expedientes")),
+    )
+
+
+def violence_by_type(f: Filters) -> Table:
+    return _violence_by_catalogue(
+        f,
+        field="types",
         key="violencia_tipo",
         title=str(_("Casos de violencia por tipo")),
-        rows=_ranked(rows),
-        total=records.filter(types__isnull=False).distinct().count(),
         label_header=str(_("Tipo")),
-        value_header=str(_("Expedientes")),
     )
 
 
 def violence_by_modality(f: Filters) -> Table:
-    records = _violence_records(f)
-    through = ViolenceRecord.modalities.through.objects.filter(
-        violencerecord__in=records.values("pk")
-    )
-    rows = (
-        through.values_list("violencemodality__name")
-        .annotate(n=Count("violencerecord_id", distinct=True))
-        .order_by()
-    )
-    return Table(
+    return _violence_by_catalogue(
+        f,
+        field="modalities",
         key="violencia_modalidad",
         title=str(_("Casos de violencia por modalidad")),
-        rows=_ranked(rows),
-        total=records.filter(modalities__isnull=False).distinct().count(),
         label_header=str(_("Modalidad")),
-        value_header=str(_("Expedientes")),
     )
 
 
