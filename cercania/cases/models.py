@@ -53,7 +53,7 @@ class Person(models.Model):
     may_email = models.BooleanField(_("se le puede escribir por correo"), default=False)
     safe_from = models.TimeField(_("contactar desde"), default=time(9, 0))
     safe_until = models.TimeField(_("contactar hasta"), default=time(20, 0))
-    what_may_be_said = models.CharField(_("qué se puede decir"), max_length=200, blank=True)
+    what_may_be_said = EncryptedCharField(_("qué se puede decir"), max_length=200, blank=True)
     code_name = EncryptedCharField(_("nombre clave"), max_length=60, blank=True)
     preferences_confirmed_at = models.DateTimeField(
         _("preferencias confirmadas"), null=True, blank=True

@@ -19,9 +19,9 @@ from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.db.models.functions import Cast
 
+from cercania.lib.crypto import FieldDecryptionError, key_ring, reencrypt_value, stored_key_id
 from cercania.lib.crypto import decrypt as decrypt_text
 from cercania.lib.crypto import encrypt as encrypt_text
-from cercania.lib.crypto import key_ring, reencrypt_value, stored_key_id
 
 
 class EncryptedTextField(models.TextField):
@@ -188,9 +188,62 @@ def rotate_all(batch_size: int = 500, *, registry: Apps | None = None) -> dict[s
     return rewritten
 
 
+def encrypt_existing_values(registry: Apps, model_label: str, field_names: list[str]) -> int:
+    """Encrypt the plaintext left in columns that just became encrypted; returns rows.
+
+    For a data migration placed after the AlterField that turns a plain column into an
+    encrypted one: the column still holds the old plain values, which the field would
+    fail to decrypt. Values that already decrypt (a re-run, rows written since) are
+    left alone, so the migration can be applied again safely.
+    """
+    model = registry.get_model(model_label)
+    fields = [model._meta.get_field(name) for name in field_names]
+    if not all(isinstance(f, EncryptedTextField) for f in fields):
+        raise ImproperlyConfigured(f"{model_label}: run this after the AlterField, not before")
+    encrypted = [f for f in fields if isinstance(f, EncryptedTextField)]
+    raw = {f"_stored_{f.attname}": Cast(f.attname, models.TextField()) for f in encrypted}
+    count = 0
+    # Read all first: updating a table while a cursor walks it is not portable.
+    rows = list(model._base_manager.annotate(**raw).values("pk", *raw).order_by("pk"))
+    for row in rows:
+        changes = {}
+        for f in encrypted:
+            stored = row[f"_stored_{f.attname}"]
+            if not stored:
+                continue
+            try:
+                decrypt_text(stored, label=f._label())
+            except FieldDecryptionError:
+                # Through the field: get_prep_value encrypts the plaintext.
+                changes[f.attname] = stored
+        if changes:
+            model._base_manager.filter(pk=row["pk"]).update(**changes)
+            count += 1
+    return count
+
+
+def decrypt_to_plaintext(registry: Apps, model_label: str, field_names: list[str]) -> int:
+    """The reverse of ``encrypt_existing_values``: write each value back as plaintext,
+    before the reverse AlterField makes the column plain again."""
+    model = registry.get_model(model_label)
+    count = 0
+    for obj in model._base_manager.order_by("pk").iterator():
+        changes = {
+            name: models.Value(value, output_field=models.TextField())
+            for name in field_names
+            if (value := getattr(obj, name))
+        }
+        if changes:
+            model._base_manager.filter(pk=obj.pk).update(**changes)
+            count += 1
+    return count
+
+
 __all__ = [
     "EncryptedCharField",
     "EncryptedTextField",
+    "decrypt_to_plaintext",
+    "encrypt_existing_values",
     "encrypted_fields_by_model",
     "rotate_all",
 ]

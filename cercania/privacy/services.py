@@ -365,8 +365,7 @@ SUPPRESSED = "[suprimido]"
 # Plain (unencrypted) columns that can hold her words or her contact data. Encrypted
 # columns are found by their type; a model can list more in `privacy_free_text`.
 PLAIN_FREE_TEXT: dict[str, tuple[str, ...]] = {
-    "cases.person": ("what_may_be_said",),
-    "scheduling.appointment": ("cancel_reason", "needs_staff_attention"),
+    "scheduling.appointment": ("needs_staff_attention",),
     "notifications.delivery": ("recipient_masked", "last_error"),
 }
 # Columns suffixed like this are keyed hashes or fingerprints of her data (phone,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cercania.cases.models import CreatedVia, Person
 from cercania.institute.models import Modality, Service, Weekday
+from cercania.lib.fields import EncryptedCharField
 from cercania.partners.models import Agreement, Organization
 
 
@@ -256,7 +257,8 @@ class Appointment(models.Model):
         max_length=80, null=True, blank=True, unique=True, editable=False
     )
     request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
-    cancel_reason = models.CharField(_("motivo de cancelación"), max_length=200, blank=True)
+    # Her words or the advisor's ("su pareja revisa su teléfono"): encrypted like a note.
+    cancel_reason = EncryptedCharField(_("motivo de cancelación"), max_length=200, blank=True)
 
     meeting_provider = models.CharField(max_length=12, blank=True)
     meeting_external_id = models.CharField(max_length=40, blank=True)  # Zoom ids are int64
