@@ -120,9 +120,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # django-otp's framework only: its TOTP and static plugins store seeds and codes
+    # in plain text; cercania.accounts has its own devices (encrypted seed, hashed codes).
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "axes",
     "django_tasks",
     "django_tasks_db",

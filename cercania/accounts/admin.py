@@ -13,7 +13,7 @@ from django.db.models import ManyToManyField, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import RecoveryCodeDevice, StaffTOTPDevice, User
 from .roles import Role
 
 
@@ -123,3 +123,25 @@ class UserAdmin(DjangoUserAdmin):
 # Roles are the groups created by migration and matched by name in code: renaming or
 # deleting one in the admin would silently strip every member of her access.
 admin.site.unregister(Group)
+
+
+class SecondFactorDeviceAdmin(admin.ModelAdmin):
+    """Seen and deleted only: deleting her authenticator is how IT resets a lost second
+    factor (she enrols again at her next sign-in). Devices are never added or edited
+    here: a seed typed into a form would have been seen by someone else."""
+
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__email", "user__display_name")
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+admin.site.register(StaffTOTPDevice, SecondFactorDeviceAdmin)
+admin.site.register(RecoveryCodeDevice, SecondFactorDeviceAdmin)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import secrets
+from base64 import b32encode
 from collections.abc import Iterable
 from datetime import datetime
 from importlib import import_module
@@ -12,16 +14,22 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django_otp.models import Device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import User, UserSession
+from .models import (
+    RecoveryCode,
+    RecoveryCodeDevice,
+    StaffTOTPDevice,
+    User,
+    UserSession,
+    recovery_code_hash,
+)
 from .roles import Role
 
 # Roles whose work happens in the configuration admin.
 ADMIN_ROLES = {Role.COORDINACION, Role.SISTEMAS}
 
 RECOVERY_CODE_COUNT = 10
+RECOVERY_CODE_BYTES = 15  # 120 bits: 24 base32 characters, shown in groups of four
 TOTP_DEVICE_NAME = "Aplicación de autenticación"
 RECOVERY_DEVICE_NAME = "Códigos de recuperación"
 TOTP_CODE = re.compile(r"\d{6}")
@@ -63,23 +71,23 @@ def normalise_code(raw: str) -> str:
 
 
 @transaction.atomic
-def staff_totp_device_start(*, user: User) -> TOTPDevice:
+def staff_totp_device_start(*, user: User) -> StaffTOTPDevice:
     """The authenticator she is enrolling: created once, unconfirmed until she proves it."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = StaffTOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+        device = StaffTOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
     return device
 
 
 @transaction.atomic
-def staff_totp_device_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]] | None:
+def staff_totp_device_confirm(*, user: User, code: str) -> tuple[StaffTOTPDevice, list[str]] | None:
     """Confirm the enrolling authenticator with a code from it.
 
     On success it replaces any earlier authenticator and recovery codes, and returns
     the device and the new recovery codes (shown to her once, never again).
     """
     device = (
-        TOTPDevice.objects.select_for_update()
+        StaffTOTPDevice.objects.select_for_update()
         .filter(user=user, confirmed=False)
         .order_by("pk")
         .first()
@@ -90,7 +98,7 @@ def staff_totp_device_confirm(*, user: User, code: str) -> tuple[TOTPDevice, lis
         raise SecondFactorThrottled
     if not device.verify_token(normalise_code(code)):
         return None
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaffTOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     return device, staff_recovery_codes_generate(user=user)
@@ -99,13 +107,21 @@ def staff_totp_device_confirm(*, user: User, code: str) -> tuple[TOTPDevice, lis
 @transaction.atomic
 def staff_recovery_codes_generate(*, user: User) -> list[str]:
     """Replace her recovery codes with new single-use ones and return them."""
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME)
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME)
     codes: set[str] = set()
     while len(codes) < RECOVERY_CODE_COUNT:
-        codes.add(StaticToken.random_token())
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+        codes.add(b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode().lower())
+    # Only the keyed hashes are stored: she sees the codes once, here.
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(device=device, code_hash=recovery_code_hash(code)) for code in codes
+    )
     return sorted(codes)
+
+
+def recovery_code_display(code: str) -> str:
+    """ "abcd-efgh-…": easier to copy by hand; the dashes are ignored when typed back."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 @transaction.atomic
@@ -115,11 +131,11 @@ def staff_second_factor_verify(*, user: User, code: str) -> Device | None:
     The code's shape picks the one device to try: trying every device would count a
     failure against each that did not match and throttle them all. TOTPDevice only
     accepts a time step after the last one it accepted, so a code works once; a
-    recovery code is deleted when used. The row lock serialises two tries at once.
+    recovery code's hash is deleted when used. The row lock serialises two tries at once.
     """
     code = normalise_code(code)
-    model: type[TOTPDevice] | type[StaticDevice] = (
-        TOTPDevice if TOTP_CODE.fullmatch(code) else StaticDevice
+    model: type[StaffTOTPDevice] | type[RecoveryCodeDevice] = (
+        StaffTOTPDevice if TOTP_CODE.fullmatch(code) else RecoveryCodeDevice
     )
     device = (
         model.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()

@@ -12,28 +12,25 @@ import time
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import User
+from .models import StaffTOTPDevice, User
 from .selectors import totp_device_confirmed
 
 
-def totp_device_for(user: User) -> TOTPDevice:
+def totp_device_for(user: User) -> StaffTOTPDevice:
     """Her confirmed authenticator, created if she has none (tests only: no enrolment)."""
-    return totp_device_confirmed(user=user) or TOTPDevice.objects.create(
+    return totp_device_confirmed(user=user) or StaffTOTPDevice.objects.create(
         user=user, name="Test", confirmed=True
     )
 
 
-def totp_code(device: TOTPDevice, *, at: float | None = None) -> str:
+def totp_code(device: StaffTOTPDevice, *, at: float | None = None) -> str:
     """The code her authenticator app shows at `at` (default: now, time_machine aware)."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time() if at is None else at
+    totp = device.totp(time.time() if at is None else at)
     return f"{totp.token():0{device.digits}d}"
 
 
-def login_verified(client: Client, user: User) -> TOTPDevice:
+def login_verified(client: Client, user: User) -> StaffTOTPDevice:
     """Sign `user` in on `client` as if she had given her password and a TOTP code."""
     device = totp_device_for(user)
     client.force_login(user)

@@ -45,6 +45,7 @@ from .selectors import (
 )
 from .services import (
     SecondFactorThrottled,
+    recovery_code_display,
     staff_second_factor_verify,
     staff_totp_device_confirm,
     staff_totp_device_start,
@@ -163,7 +164,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 device, codes = confirmed
                 _verified(request, device)
                 # Shown in this response only: they are not kept anywhere she could reopen.
-                shown = {"codes": [f"{c[:4]}-{c[4:]}" for c in codes], "next": next_url}
+                shown = {"codes": [recovery_code_display(c) for c in codes], "next": next_url}
                 return render(request, "accounts/recovery_codes.html", shown)
             form.add_error("code", WRONG_ENROLMENT_CODE)
     key = b32encode(device.bin_key).decode()

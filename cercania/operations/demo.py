@@ -18,9 +18,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cercania.accounts.models import User
+from cercania.accounts.models import StaffTOTPDevice, User
 from cercania.accounts.roles import Role
 from cercania.accounts.services import staff_user_create
 from cercania.institute.services import closed_days_sync_federal, institute_configure, load_profile
@@ -70,9 +69,9 @@ def _demo_totp_key(user: User) -> str:
 
     Demo accounts only: a real user proves her authenticator with a code at enrolment.
     """
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    device = StaffTOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Demo", confirmed=True)
+        device = StaffTOTPDevice.objects.create(user=user, name="Demo", confirmed=True)
     return b32encode(device.bin_key).decode()
 
 

@@ -4,9 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cercania.accounts.models import User
+from cercania.accounts.models import StaffTOTPDevice, User
 from cercania.accounts.roles import Role
 from cercania.accounts.services import staff_user_create
 from cercania.accounts.testing import totp_device_for
@@ -32,7 +31,7 @@ def adviser(db: None) -> User:
 
 
 @pytest.fixture
-def adviser_device(adviser: User) -> TOTPDevice:
+def adviser_device(adviser: User) -> StaffTOTPDevice:
     return totp_device_for(adviser)
 
 

@@ -8,9 +8,8 @@ from typing import Any
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cercania.accounts.models import User
+from cercania.accounts.models import StaffTOTPDevice, User
 from cercania.accounts.testing import totp_code
 
 PASSWORD = "una contraseña larga de prueba"
@@ -26,7 +25,7 @@ def verify(client: Client, code: str, **data: str) -> HttpResponse:
     return client.post(reverse("accounts:verify"), {"code": code, **data})  # type: ignore[return-value]
 
 
-def sign_in(client: Client, user: User, device: TOTPDevice) -> None:
+def sign_in(client: Client, user: User, device: StaffTOTPDevice) -> None:
     """Both factors through HTTP."""
     response = log_in(client, user.email)
     assert response.status_code == 302, response.content

@@ -4,10 +4,8 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cercania.accounts.models import User, UserSession
+from cercania.accounts.models import RecoveryCode, StaffTOTPDevice, User, UserSession
 from cercania.accounts.services import staff_recovery_codes_generate, staff_user_create
 from cercania.accounts.testing import totp_code, totp_device_for
 
@@ -34,7 +32,7 @@ class TestPasswordStep:
         assert "El correo o la contraseña no son correctos." in unknown_email.text
 
     def test_it_accepts_the_email_in_any_case(
-        self, client: Client, adviser: User, adviser_device: TOTPDevice
+        self, client: Client, adviser: User, adviser_device: StaffTOTPDevice
     ) -> None:
         response = log_in(client, "ANA@Example.MX")
         assert response.status_code == 302
@@ -48,7 +46,7 @@ class TestPasswordStep:
         assert "El correo o la contraseña no son correctos." in response.text
 
     def test_it_records_the_session_at_login(
-        self, client: Client, adviser: User, adviser_device: TOTPDevice
+        self, client: Client, adviser: User, adviser_device: StaffTOTPDevice
     ) -> None:
         log_in(client, adviser.email, HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0) Firefox/140.0")
         recorded = UserSession.objects.get(user=adviser)
@@ -60,7 +58,7 @@ class TestPasswordStep:
 class TestPasswordAloneReachesNoStaffPage:
     @pytest.mark.parametrize("path", STAFF_PAGES)
     def test_it_sends_a_password_only_session_to_the_second_factor(
-        self, client: Client, adviser: User, adviser_device: TOTPDevice, path: str
+        self, client: Client, adviser: User, adviser_device: StaffTOTPDevice, path: str
     ) -> None:
         adviser.is_staff = True  # even with admin rights
         adviser.save()
@@ -90,7 +88,7 @@ class TestSecondFactor:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         sign_in(client, adviser, adviser_device)
         response = client.get(reverse("accounts:home"))
@@ -102,7 +100,7 @@ class TestSecondFactor:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         log_in(client, adviser.email)
         after_password = client.session.session_key
@@ -115,7 +113,7 @@ class TestSecondFactor:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         log_in(client, adviser.email)
         right = totp_code(adviser_device)
@@ -130,7 +128,7 @@ class TestSecondFactor:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         code = totp_code(adviser_device)
         log_in(client, adviser.email)
@@ -151,7 +149,7 @@ class TestSecondFactor:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         log_in(client, adviser.email)
         verify(client, "000000" if totp_code(adviser_device) != "000000" else "111111")
@@ -166,7 +164,7 @@ class TestSecondFactor:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         codes = staff_recovery_codes_generate(user=adviser)
         assert len(codes) == 10
@@ -174,7 +172,7 @@ class TestSecondFactor:
         response = verify(client, f"{codes[0][:4]}-{codes[0][4:].upper()}")
         assert response.status_code == 302
         assert client.get(reverse("accounts:home")).status_code == 200
-        assert StaticToken.objects.filter(device__user=adviser).count() == 9
+        assert RecoveryCode.objects.filter(device__user=adviser).count() == 9
 
         other_browser = Client()
         log_in(other_browser, adviser.email)
@@ -187,7 +185,7 @@ class TestSecondFactor:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         response = client.get(reverse("accounts:sessions"))
         login_url = response["Location"]
@@ -208,7 +206,7 @@ class TestSecondFactor:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         log_in(client, adviser.email)
         response = verify(client, totp_code(adviser_device), next="https://example.com/")
@@ -223,7 +221,7 @@ class TestEnrolment:
         page = client.get(reverse("accounts:enrol"))
         assert page.status_code == 200
         assert 'src="data:image/svg+xml' in page.text
-        device = TOTPDevice.objects.get(user=adviser, confirmed=False)
+        device = StaffTOTPDevice.objects.get(user=adviser, confirmed=False)
 
         response = client.post(reverse("accounts:enrol"), {"code": totp_code(device)})
         assert response.status_code == 200
@@ -244,31 +242,31 @@ class TestEnrolment:
         client.get(reverse("accounts:enrol"))
         response = client.post(reverse("accounts:enrol"), {"code": "12345"})
         assert response.status_code == 200
-        assert not TOTPDevice.objects.filter(user=adviser, confirmed=True).exists()
+        assert not StaffTOTPDevice.objects.filter(user=adviser, confirmed=True).exists()
         assert client.get(reverse("accounts:home")).status_code == 302
 
     def test_it_does_not_let_a_password_only_session_replace_the_authenticator(
-        self, client: Client, adviser: User, adviser_device: TOTPDevice
+        self, client: Client, adviser: User, adviser_device: StaffTOTPDevice
     ) -> None:
         log_in(client, adviser.email)
         response = client.get(reverse("accounts:enrol"))
         assert response.status_code == 302
         assert response["Location"] == reverse("accounts:verify")
-        assert not TOTPDevice.objects.filter(user=adviser, confirmed=False).exists()
+        assert not StaffTOTPDevice.objects.filter(user=adviser, confirmed=False).exists()
 
     def test_it_lets_a_verified_user_move_to_a_new_phone(
         self,
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         sign_in(client, adviser, adviser_device)
         client.get(reverse("accounts:enrol"))
-        new_device = TOTPDevice.objects.get(user=adviser, confirmed=False)
+        new_device = StaffTOTPDevice.objects.get(user=adviser, confirmed=False)
         response = client.post(reverse("accounts:enrol"), {"code": totp_code(new_device)})
         assert response.status_code == 200
-        assert list(TOTPDevice.objects.filter(user=adviser)) == [new_device]
+        assert list(StaffTOTPDevice.objects.filter(user=adviser)) == [new_device]
 
 
 class TestLogout:
@@ -277,7 +275,7 @@ class TestLogout:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         sign_in(client, adviser, adviser_device)
         assert client.get(reverse("accounts:logout")).status_code == 405
@@ -288,7 +286,7 @@ class TestLogout:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         sign_in(client, adviser, adviser_device)
         response = client.post(reverse("accounts:logout"))
@@ -304,7 +302,7 @@ class TestHome:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         sign_in(client, adviser, adviser_device)
         response = client.get(reverse("accounts:home"))

@@ -7,9 +7,8 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cercania.accounts.models import User, UserSession
+from cercania.accounts.models import StaffTOTPDevice, User, UserSession
 from cercania.accounts.testing import totp_code
 
 from .helpers import log_in, sign_in, verify
@@ -67,7 +66,7 @@ class TestPasswordReset:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         choose_password(client, request_reset(client, adviser.email))
 
@@ -83,7 +82,7 @@ class TestPasswordReset:
         assert client.get(reverse("accounts:home")).status_code == 200
 
     def test_the_old_password_stops_working(
-        self, client: Client, adviser: User, adviser_device: TOTPDevice
+        self, client: Client, adviser: User, adviser_device: StaffTOTPDevice
     ) -> None:
         choose_password(client, request_reset(client, adviser.email))
         assert log_in(Client(), adviser.email).status_code == 200
@@ -93,7 +92,7 @@ class TestPasswordReset:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         elsewhere = Client()
         sign_in(elsewhere, adviser, adviser_device)

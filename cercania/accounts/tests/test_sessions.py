@@ -5,9 +5,8 @@ import time_machine
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cercania.accounts.models import User, UserSession
+from cercania.accounts.models import StaffTOTPDevice, User, UserSession
 from cercania.accounts.services import staff_user_disable
 from cercania.accounts.testing import totp_device_for
 
@@ -21,7 +20,7 @@ MINUTE = 60
 
 @pytest.fixture
 def signed_in(
-    client: Client, clock: time_machine.Traveller, adviser: User, adviser_device: TOTPDevice
+    client: Client, clock: time_machine.Traveller, adviser: User, adviser_device: StaffTOTPDevice
 ) -> Client:
     sign_in(client, adviser, adviser_device)
     return client

@@ -5,9 +5,8 @@ import time_machine
 from axes.models import AccessFailureLog
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cercania.accounts.models import User
+from cercania.accounts.models import StaffTOTPDevice, User
 
 from .helpers import log_in
 
@@ -25,7 +24,7 @@ class TestLoginThrottling:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         for _ in range(4):
             assert log_in(client, adviser.email, "no es la contraseña").status_code == 200
@@ -45,7 +44,7 @@ class TestLoginThrottling:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         fail_five_times(client, adviser.email)
         clock.shift(14 * 60)
@@ -60,7 +59,7 @@ class TestLoginThrottling:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         for email in ["ana@example.mx", "ANA@example.mx", "Ana@Example.mx", "ana@EXAMPLE.MX"]:
             log_in(client, email, "no es la contraseña")
@@ -71,7 +70,7 @@ class TestLoginThrottling:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         fail_five_times(client, adviser.email)
         elsewhere = Client(REMOTE_ADDR="10.20.30.40")
@@ -92,7 +91,7 @@ class TestLoginThrottling:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
     ) -> None:
         for _ in range(3):
             log_in(client, adviser.email, "no es la contraseña")
@@ -103,7 +102,7 @@ class TestLoginThrottling:
         client: Client,
         clock: time_machine.Traveller,
         adviser: User,
-        adviser_device: TOTPDevice,
+        adviser_device: StaffTOTPDevice,
         caplog: pytest.LogCaptureFixture,
     ) -> None:
         caplog.set_level("DEBUG")

@@ -6,8 +6,8 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cercania.accounts.models import StaffTOTPDevice
 from cercania.accounts.roles import Role
 from cercania.operations.demo import DEMO_STAFF, credentials_path
 
@@ -76,11 +76,11 @@ def test_it_keeps_passwords_and_totp_keys_in_a_private_file(settings):
     rows = [line.split("\t") for line in path.read_text().splitlines()]
     assert len(rows) == len(DEMO_STAFF)
     for _role, email, _password, key in rows:
-        device = TOTPDevice.objects.get(user__email=email, confirmed=True)
+        device = StaffTOTPDevice.objects.get(user__email=email, confirmed=True)
         assert b32decode(key) == device.bin_key
     call_command("demo", "--no-serve", stdout=StringIO())
     assert [line.split("\t") for line in path.read_text().splitlines()] == rows
-    assert TOTPDevice.objects.count() == len(DEMO_STAFF)
+    assert StaffTOTPDevice.objects.count() == len(DEMO_STAFF)
 
 
 @pytest.mark.django_db

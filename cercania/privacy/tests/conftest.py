@@ -5,9 +5,8 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cercania.accounts.models import User
+from cercania.accounts.models import StaffTOTPDevice, User
 from cercania.accounts.roles import Role
 from cercania.accounts.services import staff_user_create
 
@@ -34,7 +33,7 @@ def verified_client(db) -> Callable[[User], Client]:
     def sign_in(user: User) -> Client:
         client = Client(REMOTE_ADDR="203.0.113.7")
         client.force_login(user)
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        device = StaffTOTPDevice.objects.create(user=user, name="test", confirmed=True)
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()

@@ -6,9 +6,8 @@ from itertools import count
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cercania.accounts.models import User
+from cercania.accounts.models import StaffTOTPDevice, User
 from cercania.accounts.roles import Role
 from cercania.accounts.services import staff_user_create
 
@@ -26,7 +25,7 @@ def verified_client(user: User) -> Client:
     """A client signed in as `user` after the second-factor step (what django_otp.login
     leaves in the session)."""
     client = Client()
-    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
+    device = StaffTOTPDevice.objects.create(user=user, name="t", confirmed=True)
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cercania.accounts.models import StaffTOTPDevice
 from cercania.partners.models import Agreement, Organization
 from cercania.scheduling.models import Jornada
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_user_client(client, institute_config):
     user = get_user_model().objects.create_superuser(email="root@example.org", password="x" * 16)
-    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
+    device = StaffTOTPDevice.objects.create(user=user, name="t", confirmed=True)
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

@@ -12,20 +12,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cercania.accounts.models import StaffTOTPDevice
 from cercania.operations.demo import DEMO_DOMAIN
 
 
-def next_code(device: TOTPDevice, now: float) -> tuple[str, float]:
+def next_code(device: StaffTOTPDevice, now: float) -> tuple[str, float]:
     """The code the device accepts next, and the seconds until it is valid.
 
     A code is accepted once (TOTPDevice.last_t); after a sign-in in the same 30-second
     step, the next usable code is the following step's.
     """
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = now
+    totp = device.totp(now)
     wait = 0.0
     if totp.t() <= device.last_t:
         wait = device.step - ((now - device.t0) % device.step)
@@ -45,7 +43,9 @@ class Command(BaseCommand):
         email = str(options["email"]).strip().lower()
         if not email.endswith(f"@{DEMO_DOMAIN}"):
             raise CommandError(f"demo_otp only gives codes of demo accounts (@{DEMO_DOMAIN}).")
-        device = TOTPDevice.objects.filter(user__email=email, confirmed=True).order_by("pk").first()
+        device = (
+            StaffTOTPDevice.objects.filter(user__email=email, confirmed=True).order_by("pk").first()
+        )
         if device is None:
             raise CommandError("No demo account with that email: run `cercania demo` first.")
         code, wait = next_code(device, time.time())
