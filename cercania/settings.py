@@ -230,6 +230,8 @@ AXES_RESET_ON_SUCCESS = True
 # promise a fixed wait.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one row per failed login, kept for review
+# How long its failure, attempt and access logs are kept (`cercania purge_audit`).
+LOGIN_LOG_RETENTION_DAYS = envint("CERCANIA_LOGIN_LOG_RETENTION_DAYS", 90)
 AXES_LOCKOUT_CALLABLE = "cercania.accounts.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False  # its log lines mask the email and IP (AXES_SENSITIVE_PARAMETERS)

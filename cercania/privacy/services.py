@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -185,6 +186,49 @@ def audit_purge_expired(*, now: datetime | None = None, dry_run: bool = False) -
                 detail={"count": deleted, "before": cutoff.date().isoformat()},
             )
     return deleted
+
+
+def login_log_retention_days() -> int:
+    """How long django-axes keeps sign-in rows: settings.LOGIN_LOG_RETENTION_DAYS."""
+    days = getattr(settings, "LOGIN_LOG_RETENTION_DAYS", 90)
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        raise ImproperlyConfigured(
+            f"LOGIN_LOG_RETENTION_DAYS must be a positive integer, got {days!r}"
+        )
+    return days
+
+
+def login_logs_purge_expired(
+    *, now: datetime | None = None, dry_run: bool = False
+) -> dict[str, int]:
+    """Delete django-axes rows older than the retention period, per model (label: count).
+
+    Its failure log, its attempt counters and its access log hold the email typed, the
+    IP and the browser of every sign-in: personal data kept only as long as a review of
+    an attack needs. Attempts this old are long past their cool-off, so no lock-out is
+    lifted early. Each model purged leaves one audit row with the count and cut-off.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=login_log_retention_days())
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        for model in (AccessFailureLog, AccessAttempt, AccessLog):
+            label = model._meta.label_lower
+            # attempt_time is when axes first wrote the row (an attempt row is also
+            # updated on later failures: those are counted from the first one).
+            expired = model.objects.filter(attempt_time__lt=cutoff)
+            if dry_run:
+                counts[label] = expired.count()
+                continue
+            deleted, _by_model = expired.delete()
+            counts[label] = deleted
+            if deleted:
+                audit_record(
+                    actor=None,
+                    action=AuditEvent.Action.DELETE,
+                    object_type=label,
+                    detail={"count": deleted, "before": cutoff.date().isoformat()},
+                )
+    return counts
 
 
 def _user(actor: Actor) -> User | None:

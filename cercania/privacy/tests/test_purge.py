@@ -112,3 +112,118 @@ class TestPurgeCommand:
             "2 registros de bitácora con más de 3650 días eliminados"
         )
         assert remaining_ids() == {"kept1", "kept2"}
+
+
+class TestLoginLogPurge:
+    """django-axes keeps the email typed, the IP and the browser of every sign-in; its
+    rows go once older than LOGIN_LOG_RETENTION_DAYS (90 by default)."""
+
+    @pytest.fixture
+    def sign_ins(self) -> None:
+        from cercania.accounts.roles import Role
+        from cercania.accounts.services import staff_user_create
+
+        staff_user_create(
+            email="berta@example.mx",
+            display_name="Berta",
+            roles=[Role.JURIDICO],
+            password="una contraseña larga de prueba",
+        )
+
+        def attempt(moment: datetime, ip: str, email: str, password: str) -> None:
+            from django.test import Client
+
+            with time_machine.travel(moment, tick=False):
+                Client(REMOTE_ADDR=ip).post(
+                    "/personal/entrar/", {"username": email, "password": password}
+                )
+
+        # A successful sign-in clears that email's attempt counters, and every sign-in
+        # makes django-axes drop counters past their cool-off; written newest first, so
+        # no later sign-in clears the old counters (as after a quiet month).
+        right = "una contraseña larga de prueba"
+        attempt(NOW - timedelta(days=1), "203.0.113.4", "berta@example.mx", right)
+        attempt(NOW - timedelta(days=89), "203.0.113.3", "otra@example.mx", "mal")
+        long_ago = NOW - timedelta(days=91)
+        attempt(long_ago, "203.0.113.2", "berta@example.mx", right)
+        attempt(long_ago, "203.0.113.1", "nadie@example.mx", "mal")
+        attempt(long_ago, "203.0.113.1", "nadie@example.mx", "otra mal")
+
+    @staticmethod
+    def login_rows() -> dict[str, list[str]]:
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+        return {
+            model._meta.label_lower: sorted(model.objects.values_list("ip_address", flat=True))
+            for model in (AccessFailureLog, AccessAttempt, AccessLog)
+        }
+
+    def test_the_sign_ins_left_rows_to_purge(self, sign_ins) -> None:
+        rows = self.login_rows()
+        assert rows["axes.accessfailurelog"] == ["203.0.113.1", "203.0.113.1", "203.0.113.3"]
+        assert rows["axes.accesslog"] == ["203.0.113.2", "203.0.113.4"]
+        assert rows["axes.accessattempt"] == ["203.0.113.1", "203.0.113.3"]
+
+    def test_it_deletes_only_rows_older_than_the_retention(self, sign_ins) -> None:
+        from cercania.privacy.services import login_logs_purge_expired
+
+        before = self.login_rows()
+        counts = login_logs_purge_expired(now=NOW)
+        after = self.login_rows()
+        assert after["axes.accessfailurelog"] == ["203.0.113.3"]
+        assert after["axes.accesslog"] == ["203.0.113.4"]
+        assert after["axes.accessattempt"] == ["203.0.113.3"]  # 89 days: kept
+        assert counts == {label: len(before[label]) - len(after[label]) for label in before}
+        assert counts == {"axes.accessfailurelog": 2, "axes.accessattempt": 1, "axes.accesslog": 1}
+
+    def test_each_purge_leaves_an_audit_row_with_the_count_and_cut_off(self, sign_ins) -> None:
+        from cercania.privacy.services import login_logs_purge_expired
+
+        login_logs_purge_expired(now=NOW)
+        notes = {
+            row.object_type: row.detail
+            for row in AuditEvent.objects.filter(object_type__startswith="axes.")
+        }
+        assert notes["axes.accessfailurelog"] == {"count": 2, "before": "2026-03-17"}
+        assert notes["axes.accessattempt"] == {"count": 1, "before": "2026-03-17"}
+        assert notes["axes.accesslog"] == {"count": 1, "before": "2026-03-17"}
+        assert all(
+            row.action == "delete" and row.actor is None
+            for row in AuditEvent.objects.filter(object_type__startswith="axes.")
+        )
+
+    def test_it_reads_the_retention_setting(self, sign_ins, settings) -> None:
+        from cercania.privacy.services import login_logs_purge_expired
+
+        settings.LOGIN_LOG_RETENTION_DAYS = 2
+        login_logs_purge_expired(now=NOW)
+        assert self.login_rows() == {
+            "axes.accessfailurelog": [],
+            "axes.accessattempt": [],
+            "axes.accesslog": ["203.0.113.4"],
+        }
+
+    def test_a_bad_retention_setting_fails_loudly(self, settings) -> None:
+        from cercania.privacy.services import login_logs_purge_expired
+
+        settings.LOGIN_LOG_RETENTION_DAYS = 0
+        with pytest.raises(ImproperlyConfigured, match="LOGIN_LOG_RETENTION_DAYS"):
+            login_logs_purge_expired(now=NOW)
+
+    def test_the_command_dry_run_counts_and_deletes_nothing(self, sign_ins) -> None:
+        before = self.login_rows()
+        output = StringIO()
+        with time_machine.travel(NOW, tick=False):
+            call_command("purge_audit", "--dry-run", stdout=output)
+        assert "4 registros de inicio de sesión con más de 90 días se eliminarían" in (
+            output.getvalue()
+        )
+        assert self.login_rows() == before
+        assert not AuditEvent.objects.filter(object_type__startswith="axes.").exists()
+
+    def test_the_command_purges_them_with_the_audit_rows(self, sign_ins) -> None:
+        output = StringIO()
+        with time_machine.travel(NOW, tick=False):
+            call_command("purge_audit", stdout=output)
+        assert "4 registros de inicio de sesión con más de 90 días eliminados" in output.getvalue()
+        assert self.login_rows()["axes.accessfailurelog"] == ["203.0.113.3"]
