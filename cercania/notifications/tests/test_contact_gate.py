@@ -228,3 +228,24 @@ def test_unredeemed_permits_are_forgotten(clock, book_her):
     clock.move_to(local(2026, 11, 30, 11, 0))
     contact_gate(recipient=person, channel=Channel.EMAIL)
     assert len(gate._issued) == 1
+
+
+def test_withdrawing_her_sms_consent_stops_the_sms_already_queued(clock, book_her, run_worker):
+    # Consent first (as the booking flow records it), then she withdraws it by phone
+    # before the worker gets to her confirmation: the queued SMS must not go, the
+    # email she still allows must.
+    from cercania.privacy.services import consent_withdraw, consents_record_booking
+
+    appointment = book_her(contact=ContactChoices(sms=True, email=True))
+    person = appointment.person
+    consents = consents_record_booking(
+        person=person, notice_version="2026.1", channels={"sms", "email"}
+    )
+    assert Delivery.objects.filter(appointment=appointment, channel="sms").exists()
+    (sms_consent,) = [c for c in consents if c.purpose == "contact_sms"]
+    consent_withdraw(consent=sms_consent, by=None)
+    run_worker()
+    assert text.outbox == []
+    sms = Delivery.objects.get(appointment=appointment, kind="confirmation", channel="sms")
+    assert (sms.status, sms.reason) == ("skipped", "channel_not_allowed")
+    assert len(mail.outbox) == 1

@@ -181,7 +181,21 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
 }
+# Every directive issue 3 asks for, exactly (an HTML page is what runs script).
+CSP_DIRECTIVES = {
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+}
+PERMISSIONS_DENIED = ("camera=()", "microphone=()", "geolocation=()", "payment=()")
 
 
 def cells(world: World):  # type: ignore[no-untyped-def]
@@ -208,11 +222,15 @@ def header_problems(response) -> list[str]:  # type: ignore[no-untyped-def]
     ]
     if "no-store" not in response.get("Cache-Control", ""):
         problems.append("Cache-Control without no-store")
+    permissions = response.get("Permissions-Policy", "")
+    if not all(feature in permissions for feature in PERMISSIONS_DENIED):
+        problems.append(f"Permissions-Policy {permissions!r}")
     csp = response.get("Content-Security-Policy", "")
-    if response.get("Content-Type", "").startswith("text/html") and (
-        "default-src 'none'" not in csp or "frame-ancestors 'none'" not in csp
+    directives = {d.strip() for d in csp.split(";") if d.strip()}
+    if response.get("Content-Type", "").startswith("text/html") and not (
+        directives >= CSP_DIRECTIVES
     ):
-        problems.append(f"CSP {csp!r}")
+        problems.append(f"CSP {csp!r} lacks {sorted(CSP_DIRECTIVES - directives)}")
     return problems
 
 

@@ -112,3 +112,78 @@ def test_passwords_are_hashed_with_argon2(tmp_path):
     code = "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])"
     result = run(["-c", code], CERCANIA_VAR_DIR=str(tmp_path))
     assert result.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+# The settings that decide HSTS and the cookies, as a production start-up computes them.
+COOKIE_AND_HSTS_SETTINGS = (
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_NAME",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_SAMESITE",
+    "CSRF_COOKIE_NAME",
+    "CSRF_COOKIE_SECURE",
+    "CSRF_COOKIE_HTTPONLY",
+    "LANGUAGE_COOKIE_NAME",
+    "LANGUAGE_COOKIE_SECURE",
+    "LANGUAGE_COOKIE_HTTPONLY",
+    "LANGUAGE_COOKIE_SAMESITE",
+)
+
+
+def production_settings(tmp_path) -> dict:  # type: ignore[no-untyped-def]
+    import json
+
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {COOKIE_AND_HSTS_SETTINGS!r}}}))"
+    )
+    result = run(
+        ["-c", code],
+        CERCANIA_DEBUG="false",
+        CERCANIA_SECRET_KEY=STRONG_KEY,
+        CERCANIA_ALLOWED_HOSTS="citas.example.org",
+        CERCANIA_VAR_DIR=str(tmp_path),
+        **FIELD_KEYS,
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    values["SECURE_PROXY_SSL_HEADER"] = tuple(values["SECURE_PROXY_SSL_HEADER"])
+    return values
+
+
+def test_production_sends_hsts_and_only_host_bound_secure_cookies(tmp_path, db, settings):
+    from cercania.accounts.roles import Role
+    from cercania.accounts.services import staff_user_create
+
+    for name, value in production_settings(tmp_path).items():
+        setattr(settings, name, value)
+    settings.ALLOWED_HOSTS = ["citas.example.org"]
+    password = "una contraseña larga de prueba"
+    staff_user_create(
+        email="ana@example.org", display_name="Ana", roles=[Role.JURIDICO], password=password
+    )
+    from django.test import Client
+
+    client = Client(HTTP_HOST="citas.example.org", HTTP_X_FORWARDED_PROTO="https")
+    page = client.get("/personal/entrar/")
+    assert page["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    signed = client.post("/personal/entrar/", {"username": "ana@example.org", "password": password})
+    assert signed.status_code == 302  # the password step: a session now exists
+    # Plain HTTP is sent to HTTPS before anything else happens.
+    plain = Client(HTTP_HOST="citas.example.org").get("/personal/entrar/")
+    assert (plain.status_code, plain["Location"]) == (
+        301,
+        "https://citas.example.org/personal/entrar/",
+    )
+    assert {"__Host-csrftoken", "__Host-sessionid"} <= set(client.cookies)
+    assert all(name.startswith("__Host-") for name in client.cookies)
+    for name, morsel in client.cookies.items():
+        # __Host-: Secure, path /, no Domain (bound to this exact host); never readable
+        # by script; not sent on cross-site posts.
+        assert morsel["secure"] and morsel["httponly"], name
+        assert morsel["samesite"] == "Lax", name
+        assert morsel["path"] == "/" and not morsel["domain"], name
