@@ -392,7 +392,9 @@ def measure(data: dict[str, Any], runs: int) -> dict[str, Any]:
             "queries": count_queries(fn),
             "slots": len(slots),
             "places": sum(len(s.advisor_ids) for s in slots),
-            "busy_rows": len(args["busy"]),
+            "busy_rows": args["busy"].row_count
+            if isinstance(args["busy"], slot_math.BusyIndex)
+            else len(args["busy"]),
             "compute_args": args,
         }
     # Timings with DEBUG off, as in production (DEBUG wraps every cursor to log SQL).

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from cercania.institute.models import ClosedDay, Service
@@ -38,7 +38,10 @@ def bookable_slots(
     now: datetime | None = None,
     exclude_appointment_id: int | None = None,
 ) -> list[slot_math.Slot]:
-    """Slots of a service between two local dates. Five queries (six for a jornada)."""
+    """Slots of a service between two local dates.
+
+    Five queries, or four when the caller prefetched the service's opening hours.
+    """
     rules = booking_rules(service=service, now=now)
     zone = rules.zone
     today = rules.now.astimezone(zone).date()
@@ -54,9 +57,9 @@ def bookable_slots(
     advisors: dict[int, slot_math.AdvisorRow] = {}
     availability: list[slot_math.WeeklyRow] = []
     # Windows of draft and open jornadas are held; a closed jornada frees its hours.
-    reserved_rows = ReservedWindow.objects.filter(
-        date__gte=first_day, date__lte=last_day, advisor__active=True, advisor__services=service
-    ).exclude(jornada__status=Jornada.Status.CLOSED)
+    reserved_rows = ReservedWindow.objects.filter(date__gte=first_day, date__lte=last_day).exclude(
+        jornada__status=Jornada.Status.CLOSED
+    )
     if jornada is None:
         # Query 1: advisors of the service with their weekly windows.
         for advisor_id, modalities, weekday, starts, ends in AvailabilityWindow.objects.filter(
@@ -79,7 +82,7 @@ def bookable_slots(
         # Query 1: this jornada's windows, which also name its advisors.
         reserved = []
         for advisor_id, modalities, day, starts, ends in reserved_rows.filter(
-            jornada=jornada
+            jornada=jornada, advisor__active=True, advisor__services=service
         ).values_list("advisor_id", "advisor__modalities", "date", "starts", "ends"):
             advisors.setdefault(advisor_id, slot_math.AdvisorRow(advisor_id, frozenset(modalities)))
             reserved.append(slot_math.DatedRow(advisor_id, day, starts, ends, jornada.pk))
@@ -97,26 +100,12 @@ def bookable_slots(
         )
     )
     # Query 5: what keeps each advisor busy: active appointments and time off, in one round trip.
-    advisor_ids = list(advisors)
-    appointments = (
-        Appointment.objects.filter(
-            advisor_id__in=advisor_ids,
-            status__in=Appointment.ACTIVE_STATUSES,
-            starts_at__lt=range_end,
-            ends_at__gt=range_start,
-        )
-        .exclude(pk=exclude_appointment_id or 0)  # 0: no row has it
-        .order_by()
-        .values_list("advisor_id", "starts_at", "ends_at")
+    busy = _busy_index(
+        advisor_ids=list(advisors),
+        range_start=range_start,
+        range_end=range_end,
+        exclude_appointment_id=exclude_appointment_id,
     )
-    time_off = (
-        TimeOff.objects.filter(
-            advisor_id__in=advisor_ids, starts_at__lt=range_end, ends_at__gt=range_start
-        )
-        .order_by()
-        .values_list("advisor_id", "starts_at", "ends_at")
-    )
-    busy = _busy_rows(appointments.union(time_off, all=True))
 
     capacity_left = None
     if jornada is not None and jornada.daily_capacity is not None:
@@ -149,28 +138,63 @@ def bookable_slots(
     )
 
 
-def _busy_rows(query: QuerySet[Any]) -> list[slot_math.BusyRow]:
-    """Run the busy-time query through a plain cursor.
+def _utc_seconds(column: str) -> str:
+    """SQL for a datetime column as UTC seconds since 1970, the float `.timestamp()` gives.
 
-    Django converts every datetime value it reads (parse, then make aware); for a month
-    of appointments that costs several times the query itself. The values are UTC
-    timestamps either way, so they are read as such: SQLite gives ISO text (parsed by
-    the C-speed fromisoformat) or naive UTC; PostgreSQL gives aware datetimes already.
+    SQLite keeps UTC as text 'YYYY-MM-DD HH:MM:SS[.ffffff]' (Django writes six digits
+    of microseconds, or none). Whole seconds come out as integers, others as
+    (seconds · 10⁶ + microseconds) / 10⁶, rounded once, as Python rounds; the seconds
+    are read without the fraction, which SQLite's date functions round to milliseconds
+    (59.9999 would become the next second). PostgreSQL's EXTRACT gives the exact
+    numeric, and float8 rounds it the same way.
     """
-    sql, params = query.query.sql_with_params()
+    if connection.vendor == "sqlite":
+        return (
+            f"CASE WHEN length({column}) = 19 THEN CAST(strftime('%%s', {column}) AS INTEGER) "
+            f"ELSE (CAST(strftime('%%s', substr({column}, 1, 19)) AS INTEGER) * 1000000 "
+            f"+ CAST(substr({column}, 21) AS INTEGER)) / 1000000.0 END"
+        )
+    return f"EXTRACT(EPOCH FROM {column})::float8"
+
+
+def _busy_index(
+    *,
+    advisor_ids: list[int],
+    range_start: datetime,
+    range_end: datetime,
+    exclude_appointment_id: int | None,
+) -> slot_math.BusyIndex:
+    """The advisors' active appointments and time off overlapping the range, as UTC seconds.
+
+    Hand-written SQL through a plain cursor, because this is the hot query of the public
+    booking page (a month of rows for every advisor of the service). Through the ORM,
+    Django parses every datetime, makes it aware and hands it over for `.timestamp()`;
+    with `values_list` of database-side seconds it would still run a float converter on
+    every value, and building the union costs about as much as running it. Here the
+    database computes the seconds and the rows go straight into the index.
+    """
+    ids = ", ".join(["%s"] * len(advisor_ids))
+    starts, ends = _utc_seconds("starts_at"), _utc_seconds("ends_at")
+    adapt = connection.ops.adapt_datetimefield_value
+    before, after = adapt(range_end), adapt(range_start)
+    statuses = ", ".join(["%s"] * len(Appointment.ACTIVE_STATUSES))
+    sql = (
+        f"SELECT advisor_id, {starts}, {ends} FROM {Appointment._meta.db_table} "  # noqa: S608 (no input in the text)
+        f"WHERE advisor_id IN ({ids}) AND status IN ({statuses}) "
+        "AND starts_at < %s AND ends_at > %s"
+    )
+    params: list[Any] = [*advisor_ids, *map(str, Appointment.ACTIVE_STATUSES), before, after]
+    if exclude_appointment_id is not None:
+        sql += " AND id <> %s"
+        params.append(exclude_appointment_id)
+    sql += (
+        f" UNION ALL SELECT advisor_id, {starts}, {ends} FROM {TimeOff._meta.db_table} "  # noqa: S608
+        f"WHERE advisor_id IN ({ids}) AND starts_at < %s AND ends_at > %s"
+    )
+    params += [*advisor_ids, before, after]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if connection.vendor == "sqlite":
-        return [slot_math.BusyRow(a, _utc(s), _utc(e)) for a, s, e in rows]
-    return [slot_math.BusyRow(a, s, e) for a, s, e in rows]
-
-
-def _utc(value: str | datetime) -> datetime:
-    # SQLite stores UTC without an offset: text, or a naive datetime when the driver's
-    # converter recognised the column.
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.replace(tzinfo=UTC)
+        return slot_math.BusyIndex.from_seconds(cursor.fetchall())
 
 
 def open_jornada_by_code(code: str) -> Jornada | None:

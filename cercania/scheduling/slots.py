@@ -110,38 +110,54 @@ def _subtract(
     return windows
 
 
-class _BusyIndex:
+class BusyIndex:
     """Per advisor, her busy time merged into sorted disjoint intervals of UTC seconds.
 
     Plain numbers, not datetimes: the rows arrive in UTC and the grid is local, and
     comparing datetimes of different zones computes offsets on every comparison (the
-    month-wide agenda makes tens of thousands). Merged intervals mean one bisection
-    answers an overlap test, however long her longest time off.
+    month-wide agenda makes tens of thousands). Merged intervals are disjoint and
+    sorted, so the increasing starts of a window walk them with one pointer, however
+    long her longest time off.
+
+    Build it from rows (`BusyRow`), or with `from_seconds` straight from a query that
+    returns `(advisor_id, start, end)` as UTC seconds, so that no datetime is made.
     """
 
-    def __init__(self, rows: Iterable[BusyRow]) -> None:
-        by_advisor: dict[int, list[tuple[float, float]]] = defaultdict(list)
-        for row in rows:
-            by_advisor[row.advisor_id].append((row.starts_at.timestamp(), row.ends_at.timestamp()))
+    def __init__(self, rows: Iterable[BusyRow] = ()) -> None:
+        self._build(
+            [(row.advisor_id, row.starts_at.timestamp(), row.ends_at.timestamp()) for row in rows]
+        )
+
+    @classmethod
+    def from_seconds(cls, rows: Iterable[tuple[int, float, float]]) -> BusyIndex:
+        """Rows of UTC seconds, equal to `datetime.timestamp()` of the same instants."""
+        index = cls.__new__(cls)
+        index._build(rows)
+        return index
+
+    def _build(self, rows: Iterable[tuple[int, float, float]]) -> None:
         self._starts: dict[int, list[float]] = {}
         self._ends: dict[int, list[float]] = {}
-        for advisor_id, intervals in by_advisor.items():
-            merged: list[list[float]] = []
-            for begin, finish in sorted(intervals):
-                if merged and begin <= merged[-1][1]:
-                    merged[-1][1] = max(merged[-1][1], finish)
-                else:
-                    merged.append([begin, finish])
-            self._starts[advisor_id] = [m[0] for m in merged]
-            self._ends[advisor_id] = [m[1] for m in merged]
+        ordered = sorted(rows)
+        self.row_count = len(ordered)
+        current = None
+        starts: list[float] = []
+        ends: list[float] = []
+        for advisor_id, begin, finish in ordered:
+            if advisor_id != current:
+                current = advisor_id
+                starts = self._starts[advisor_id] = []
+                ends = self._ends[advisor_id] = []
+            if ends and begin <= ends[-1]:  # overlaps or touches the previous one: merge
+                if finish > ends[-1]:
+                    ends[-1] = finish
+            else:
+                starts.append(begin)
+                ends.append(finish)
 
-    def overlaps(self, advisor_id: int, start: float, end: float) -> bool:
-        starts = self._starts.get(advisor_id)
-        if not starts:
-            return False
-        # The last interval beginning before `end` is the only one that can overlap.
-        i = bisect.bisect_left(starts, end) - 1
-        return i >= 0 and self._ends[advisor_id][i] > start
+    def intervals(self, advisor_id: int) -> tuple[list[float], list[float]]:
+        """Her merged intervals: starts and ends, both increasing (disjoint, not touching)."""
+        return self._starts.get(advisor_id, []), self._ends.get(advisor_id, [])
 
 
 def compute_slots(
@@ -153,7 +169,7 @@ def compute_slots(
     availability: Iterable[WeeklyRow],
     opening_hours: Iterable[WeeklyRow],
     closed_dates: set[date],
-    busy: Iterable[BusyRow],
+    busy: Iterable[BusyRow] | BusyIndex,
     reserved: Iterable[DatedRow],
     jornada_id: int | None = None,
     modality: str | None = None,
@@ -161,10 +177,10 @@ def compute_slots(
 ) -> list[Slot]:
     """The bookable slots between two local dates (inclusive), sorted by start.
 
-    `busy` holds active appointments and time off alike. With `jornada_id`, only that
-    jornada's reserved windows are offered; without it, every reserved window is
-    removed from the general agenda. `capacity_left` (jornada) caps slots per day:
-    a day with no capacity left offers nothing.
+    `busy` holds active appointments and time off alike, as rows or as a `BusyIndex`.
+    With `jornada_id`, only that jornada's reserved windows are offered; without it,
+    every reserved window is removed from the general agenda. `capacity_left` (jornada)
+    caps slots per day: a day with no capacity left offers nothing.
     """
     length = timedelta(minutes=rules.session_minutes)
     earliest = rules.now + rules.min_notice
@@ -179,44 +195,61 @@ def compute_slots(
     for held_row in reserved:
         if jornada_id is None or held_row.jornada_id == jornada_id:
             held[(held_row.owner_id, held_row.day)].append((held_row.starts, held_row.ends))
-    busy_index = _BusyIndex(busy)
+    busy_index = busy if isinstance(busy, BusyIndex) else BusyIndex(busy)
     wanted = {modality} if modality else None
+    offered: list[tuple[int, frozenset[str]]] = []
+    for advisor in advisors:
+        modalities = advisor.modalities & rules.service_modalities
+        if wanted is not None:
+            modalities &= wanted
+        if modalities:
+            offered.append((advisor.advisor_id, modalities))
+    # An advisor's windows on a weekday are the same every week, except on the days a
+    # jornada holds some of them: computed once per weekday, then holes cut per day.
+    weekly_windows: dict[tuple[int, int], list[tuple[time, time]]] = {}
 
     length_s = length.total_seconds()
     earliest_s, latest_s = earliest.timestamp(), latest.timestamp()
     by_start: dict[float, Slot] = {}
     day = first_day
     while day <= last_day:
-        if day in closed_dates or not opening.get(day.isoweekday()):
+        weekday = day.isoweekday()
+        if day in closed_dates or not opening.get(weekday):
             day += timedelta(days=1)
             continue
         if capacity_left is not None and capacity_left.get(day, 1) <= 0:
             day += timedelta(days=1)
             continue
-        open_windows = sorted(opening[day.isoweekday()])
-        for advisor in advisors:
-            modalities = advisor.modalities & rules.service_modalities
-            if wanted is not None:
-                modalities &= wanted
-            if not modalities:
-                continue
+        open_windows = sorted(opening[weekday])
+        for advisor_id, modalities in offered:
+            held_today = held.get((advisor_id, day))
             if jornada_id is None:
-                windows = _intersect(
-                    _merge(weekly.get((advisor.advisor_id, day.isoweekday()), [])), open_windows
-                )
-                windows = _subtract(windows, held.get((advisor.advisor_id, day), []))
+                key = (advisor_id, weekday)
+                windows = weekly_windows.get(key)
+                if windows is None:
+                    windows = weekly_windows[key] = _merge(
+                        _intersect(_merge(weekly.get(key, [])), open_windows)
+                    )
+                if held_today:
+                    windows = _merge(_subtract(windows, held_today))
             else:
-                windows = _intersect(_merge(held.get((advisor.advisor_id, day), [])), open_windows)
-            windows = _merge(windows)
+                windows = _merge(_intersect(_merge(held_today or []), open_windows))
+            busy_starts, busy_ends = busy_index.intervals(advisor_id)
+            busy_count = len(busy_ends)
             for window_start, window_end in windows:
                 # Step in UTC seconds: a window lies inside one day's opening hours, far
                 # from any DST change, and numbers are much cheaper than aware datetimes.
                 start = datetime.combine(day, window_start, tzinfo=rules.zone).timestamp()
                 stop = datetime.combine(day, window_end, tzinfo=rules.zone).timestamp()
+                # Starts increase, so one pointer walks her busy intervals: `i` is the
+                # first one ending after `start`, the only one that can overlap it.
+                i = bisect.bisect_right(busy_ends, start)
                 while start + length_s <= stop:
                     end = start + length_s
-                    if earliest_s <= start <= latest_s and not busy_index.overlaps(
-                        advisor.advisor_id, start, end
+                    while i < busy_count and busy_ends[i] <= start:
+                        i += 1
+                    if earliest_s <= start <= latest_s and (
+                        i == busy_count or busy_starts[i] >= end
                     ):
                         slot = by_start.get(start)
                         if slot is None:
@@ -225,7 +258,7 @@ def compute_slots(
                                 start=local_start, end=local_start + length
                             )
                         slot.modalities |= modalities
-                        slot.advisor_ids.append(advisor.advisor_id)
+                        slot.advisor_ids.append(advisor_id)
                     start = end
         day += timedelta(days=1)
     return [by_start[k] for k in sorted(by_start)]

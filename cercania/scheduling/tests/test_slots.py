@@ -208,3 +208,51 @@ def test_a_closed_jornada_frees_its_windows_for_the_general_agenda(
         "now": NOW,
     }
     assert starts(bookable_slots(**day))[0] == local(2026, 12, 2, 9)
+
+
+def test_busy_time_is_read_to_the_microsecond(legal_service, make_advisor):
+    # The database hands busy time over as UTC seconds: no fraction may be lost.
+    advisor = make_advisor()
+    time_off_add(
+        advisor=advisor,
+        starts_at=local(2026, 12, 1, 9, 0),
+        ends_at=local(2026, 12, 1, 9, 45) + timedelta(microseconds=500_000),
+        reason="trámite",
+    )
+    time_off_add(
+        advisor=advisor,
+        starts_at=local(2026, 12, 1, 12) - timedelta(microseconds=1),
+        ends_at=local(2026, 12, 1, 12, 30),
+        reason="llamada",
+    )
+    day = {
+        "service": legal_service,
+        "first_day": date(2026, 12, 1),
+        "last_day": date(2026, 12, 1),
+        "now": NOW,
+    }
+    offered = starts(bookable_slots(**day))
+    # Half a second into 9:45–10:30 takes it; so does a microsecond of 11:15–12:00.
+    assert local(2026, 12, 1, 9, 45) not in offered
+    assert local(2026, 12, 1, 11, 15) not in offered
+    assert local(2026, 12, 1, 10, 30) in offered
+
+
+def test_a_session_touching_time_off_is_still_offered(legal_service, make_advisor):
+    advisor = make_advisor()
+    time_off_add(
+        advisor=advisor,
+        starts_at=local(2026, 12, 1, 9, 45),
+        ends_at=local(2026, 12, 1, 10, 30),
+        reason="trámite",
+    )
+    day = {
+        "service": legal_service,
+        "first_day": date(2026, 12, 1),
+        "last_day": date(2026, 12, 1),
+        "now": NOW,
+    }
+    offered = starts(bookable_slots(**day))
+    assert local(2026, 12, 1, 9, 0) in offered
+    assert local(2026, 12, 1, 9, 45) not in offered
+    assert local(2026, 12, 1, 10, 30) in offered
