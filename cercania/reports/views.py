@@ -37,6 +37,10 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f} %"
 
 
+def _days(value: float | None) -> str:
+    return "—" if value is None else _("%(days).1f días") % {"days": value}
+
+
 @require_GET
 @staff_required(Role.COORDINACION)
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -83,6 +87,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 _("Ocupación del tiempo de las asesoras"),
                 _percent(booked / available if available else None),
                 _percent(booked_before / available_before if available_before else None),
+            ),
+            (
+                _("Mediana de días del primer contacto a la primera sesión"),
+                _days(selectors.median_days_to_first_session(current)),
+                _days(selectors.median_days_to_first_session(previous)),
             ),
         ],
     }
