@@ -9,4 +9,5 @@ urlpatterns = [
     path("exportar/", views.export, name="export"),
     path("empresa/", views.partner, name="partner"),
     path("boletin/", views.press, name="press"),
+    path("expedientes/", views.case_list_export, name="case_list_export"),
 ]

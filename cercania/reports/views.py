@@ -8,17 +8,22 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cercania.accounts.access import staff_required
+from cercania.accounts.models import User
 from cercania.accounts.roles import Role
+from cercania.cases.forms import CaseFilterForm
+from cercania.cases.selectors import CASE_ROLES
 from cercania.privacy.services import audit_export
 from cercania.scheduling.models import Jornada
 
 from . import selectors
+from .case_list import case_list_for_export, case_list_header, case_list_rows
 from .charts import bar_chart
 from .exports import to_csv, to_xlsx
 from .forms import PeriodForm
@@ -31,6 +36,16 @@ def _form(request: HttpRequest) -> PeriodForm:
     if not form.is_bound:
         form = PeriodForm({})
     return form
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(content: bytes, fmt: str, name: str) -> HttpResponse:
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
 
 
 def _percent(value: float | None) -> str:
@@ -181,3 +196,39 @@ def press(request: HttpRequest) -> HttpResponse:
         "reports/press.html",
         {"jornada": jornada, "draft": press_draft(jornada), "jornadas": closed},
     )
+
+
+@require_GET
+@staff_required(*CASE_ROLES)
+def case_list_export(request: HttpRequest) -> HttpResponse:
+    """The case list she can see, with the list's filters, as CSV or XLSX."""
+    fmt = request.GET.get("formato", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    # The list's own filters, bound exactly as the list binds them.
+    query = request.GET.copy()
+    query.pop("formato", None)
+    form = CaseFilterForm(query or None, initial={"estado": "active"})
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest(
+            _("Los filtros no son válidos. Vuelve a la lista de expedientes y elige otros."),
+            content_type="text/plain; charset=utf-8",
+        )
+    data = form.cleaned_data if form.is_bound else {"estado": "active"}
+    user: User = request.user  # type: ignore[assignment]  # staff_required: signed in
+    rows = list(case_list_rows(case_list_for_export(user=user, filters=data)))
+    header = case_list_header()
+    if fmt == "csv":
+        content = to_csv(header, rows)
+    else:
+        content = to_xlsx(_("Expedientes"), header, rows)
+    today = timezone.localdate()
+    response = _download(content, fmt, f"expedientes_{today:%Y%m%d}")
+    audit_export(
+        request=request,
+        export_format=fmt,
+        rows=len(rows),
+        object_type="cases.case_list",
+        filters={k: str(v) for k, v in data.items() if v not in ("", None, False)},
+    )
+    return response

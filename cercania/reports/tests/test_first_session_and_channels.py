@@ -3,6 +3,7 @@ data with known answers (local calendar days, America/Chihuahua)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -34,9 +35,10 @@ def _call(person: Any, staff: Any, at: Any, *, kind: str = "incoming_call", line
 
 
 def _attend(appointment: Any, status: str = "attended") -> Any:
+    from cercania.scheduling.models import Appointment
     from cercania.scheduling.services import appointment_mark
 
-    return appointment_mark(appointment=appointment, status=status, now=LATER)
+    return appointment_mark(appointment=appointment, status=Appointment.Status(status), now=LATER)
 
 
 @pytest.fixture
@@ -108,11 +110,11 @@ def test_a_first_session_in_an_earlier_period_is_counted_there(waits):
 
 
 def test_the_wait_follows_the_filters(waits):
-    assert selectors.time_to_first_session(Filters(**_dates(), service="violencia")).total == 0
-    assert selectors.time_to_first_session(Filters(**_dates(), service="juridico")).total == 4
-    mine = Filters(**_dates(), advisor=waits["advisor"].pk)
+    assert selectors.time_to_first_session(replace(DECEMBER, service="violencia")).total == 0
+    assert selectors.time_to_first_session(replace(DECEMBER, service="juridico")).total == 4
+    mine = replace(DECEMBER, advisor=waits["advisor"].pk)
     assert selectors.time_to_first_session(mine).total == 4
-    outside = period_filters(**_dates(), external=True)
+    outside = period_filters(start=DECEMBER.start, end=DECEMBER.end, external=True)
     assert dict(selectors.time_to_first_session(outside).rows) == {
         "El mismo día": 1,
         "De 1 a 7 días": 0,
@@ -120,10 +122,6 @@ def test_the_wait_follows_the_filters(waits):
         "Más de 30 días": 0,
     }
     assert selectors.median_days_to_first_session(outside) == pytest.approx(5.5)
-
-
-def _dates() -> dict[str, date]:
-    return {"start": DECEMBER.start, "end": DECEMBER.end}
 
 
 # ---------------------------------------------------------------- channels
@@ -155,7 +153,7 @@ def test_contacts_are_counted_by_channel_and_line(make_advisor, legal_service):
     table = selectors.contacts_by_channel(DECEMBER)
     assert dict(table.rows) == {"Videollamada": 1, "Teléfono": 4, "Presencial": 1}
     assert table.total == 6
-    on_violence = selectors.contacts_by_channel(Filters(**_dates(), service="violencia"))
+    on_violence = selectors.contacts_by_channel(replace(DECEMBER, service="violencia"))
     assert dict(on_violence.rows) == {"Videollamada": 0, "Teléfono": 2, "Presencial": 0}
 
 
