@@ -26,7 +26,8 @@ from . import selectors
 from .case_list import case_list_for_export, case_list_header, case_list_rows
 from .charts import bar_chart
 from .exports import to_csv, to_xlsx
-from .forms import PeriodForm
+from .forms import MonthForm, PeriodForm
+from .monthly import monthly_report_pdf
 from .partner import organization_of_liaison, partner_reports
 from .press import press_draft
 
@@ -84,6 +85,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     booked_before, available_before = selectors.occupancy(previous)
     context = {
         "form": form,
+        "month_form": MonthForm(),
         "current": current,
         "previous": previous,
         "sections": sections,
@@ -230,5 +232,30 @@ def case_list_export(request: HttpRequest) -> HttpResponse:
         rows=len(rows),
         object_type="cases.case_list",
         filters={k: str(v) for k, v in data.items() if v not in ("", None, False)},
+    )
+    return response
+
+
+@require_GET
+@staff_required(Role.COORDINACION)
+def monthly(request: HttpRequest) -> HttpResponse:
+    """The monthly PDF report of a chosen month (last month by default)."""
+    form = MonthForm(request.GET)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
+    month = form.month()
+    public = form.cleaned_data["difusion"]
+    response = HttpResponse(
+        monthly_report_pdf(month=month, public=public), content_type="application/pdf"
+    )
+    suffix = "_difusion" if public else ""
+    response["Content-Disposition"] = f'attachment; filename="informe_{month:%Y-%m}{suffix}.pdf"'
+    audit_export(
+        request=request,
+        export_format="pdf",
+        rows=len(selectors.TABLES),
+        object_type="reports.monthly",
+        filters={"mes": f"{month:%Y-%m}", "difusion": public},
     )
     return response
