@@ -119,3 +119,26 @@ class MonthForm(forms.Form):
         if chosen is not None and chosen > timezone.localdate():
             raise ValidationError(_("Ese mes todavía no empieza."))
         return chosen
+
+
+class OpenDataForm(forms.Form):
+    """The period of an open-data file; without one, last calendar year."""
+
+    desde = forms.DateField(
+        label=_("Desde"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    hasta = forms.DateField(
+        label=_("Hasta"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        last_year = timezone.localdate().year - 1
+        start = data.get("desde") or date(last_year, 1, 1)
+        end = data.get("hasta") or date(last_year, 12, 31)
+        if end < start:
+            raise ValidationError(_("La fecha final es anterior a la inicial."))
+        if (end - start).days > MAX_DAYS:
+            raise ValidationError(_("El periodo puede ser de hasta tres años."))
+        data["desde"], data["hasta"] = start, end
+        return data

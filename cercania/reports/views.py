@@ -25,9 +25,11 @@ from cercania.scheduling.models import Jornada
 from . import selectors
 from .case_list import case_list_for_export, case_list_header, case_list_rows
 from .charts import bar_chart
+from .disclosure import min_cell
 from .exports import to_csv, to_xlsx
-from .forms import MonthForm, PeriodForm
+from .forms import MonthForm, OpenDataForm, PeriodForm
 from .monthly import monthly_report_pdf
+from .open_data import dictionary, dictionary_csv, open_data_csv
 from .partner import organization_of_liaison, partner_reports
 from .press import press_draft
 
@@ -257,5 +259,41 @@ def monthly(request: HttpRequest) -> HttpResponse:
         rows=len(selectors.TABLES),
         object_type="reports.monthly",
         filters={"mes": f"{month:%Y-%m}", "difusion": public},
+    )
+    return response
+
+
+@require_GET
+@staff_required(Role.COORDINACION)
+def open_data(request: HttpRequest) -> HttpResponse:
+    """The open-data page: a period, then the data file or its dictionary."""
+    form = OpenDataForm(request.GET or {})
+    wanted = request.GET.get("archivo", "")
+    valid = form.is_valid() and wanted in ("", "datos", "diccionario")
+    if not valid or not wanted:
+        start, end = (
+            (form.cleaned_data["desde"], form.cleaned_data["hasta"])
+            if form.is_valid()
+            else (None, None)
+        )
+        entries = dictionary(start=start, end=end) if start and end else []
+        return render(
+            request,
+            "reports/open_data.html",
+            {"form": form, "columns": entries, "k_minus": min_cell() - 1},
+            status=200 if valid else 400,
+        )
+    start, end = form.cleaned_data["desde"], form.cleaned_data["hasta"]
+    name = f"datos_abiertos_{start:%Y%m%d}-{end:%Y%m%d}"
+    if wanted == "diccionario":
+        return _download(dictionary_csv(start=start, end=end), "csv", f"{name}_diccionario")
+    content, rows = open_data_csv(start=start, end=end)
+    response = _download(content, "csv", name)
+    audit_export(
+        request=request,
+        export_format="csv",
+        rows=rows,
+        object_type="reports.open_data",
+        filters={"desde": start, "hasta": end, "consent_only": True},
     )
     return response
