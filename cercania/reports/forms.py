@@ -92,3 +92,53 @@ def default_period(today: date | None = None) -> tuple[date, date]:
 def previous_month(today: date) -> tuple[date, date]:
     end = today.replace(day=1) - timedelta(days=1)
     return end.replace(day=1), end
+
+
+class MonthForm(forms.Form):
+    """A month for the monthly PDF report; without one, last month."""
+
+    mes = forms.DateField(
+        label=_("Mes"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": _("Escribe el mes como año-mes, por ejemplo 2026-12.")},
+    )
+    difusion = forms.BooleanField(
+        label=_("Versión para difusión (oculta cifras pequeñas)"), required=False
+    )
+
+    def month(self) -> date:
+        chosen = self.cleaned_data.get("mes")
+        if chosen is None:
+            return previous_month(timezone.localdate())[0]
+        return chosen.replace(day=1)
+
+    def clean_mes(self) -> date | None:
+        chosen = self.cleaned_data.get("mes")
+        if chosen is not None and chosen > timezone.localdate():
+            raise ValidationError(_("Ese mes todavía no empieza."))
+        return chosen
+
+
+class OpenDataForm(forms.Form):
+    """The period of an open-data file; without one, last calendar year."""
+
+    desde = forms.DateField(
+        label=_("Desde"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    hasta = forms.DateField(
+        label=_("Hasta"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        last_year = timezone.localdate().year - 1
+        start = data.get("desde") or date(last_year, 1, 1)
+        end = data.get("hasta") or date(last_year, 12, 31)
+        if end < start:
+            raise ValidationError(_("La fecha final es anterior a la inicial."))
+        if (end - start).days > MAX_DAYS:
+            raise ValidationError(_("El periodo puede ser de hasta tres años."))
+        data["desde"], data["hasta"] = start, end
+        return data

@@ -27,8 +27,10 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -245,6 +247,33 @@ def contacts_by_line(f: Filters) -> Table:
     )
 
 
+# How a contact reached her: every kind of contact is one of three channels (a call on
+# a line and a phone session are both the telephone).
+CHANNELS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
+    ("video", _("Videollamada"), (Contact.Kind.VIDEO_SESSION,)),
+    (
+        "phone",
+        _("Teléfono"),
+        (Contact.Kind.PHONE_SESSION, Contact.Kind.INCOMING_CALL, Contact.Kind.OUTGOING_CALL),
+    ),
+    ("in_person", _("Presencial"), (Contact.Kind.IN_PERSON,)),
+)
+
+
+def contacts_by_channel(f: Filters) -> Table:
+    """Contacts (sessions and calls) by channel: video, telephone, in person."""
+    counts = contacts(f).aggregate(
+        **{code: Count("pk", filter=Q(kind__in=kinds)) for code, _label, kinds in CHANNELS}
+    )
+    return Table(
+        key="contactos_canal",
+        title=str(_("Contactos por canal")),
+        rows=[(str(label), counts[code]) for code, label, _kinds in CHANNELS],
+        label_header=str(_("Canal")),
+        value_header=str(_("Contactos")),
+    )
+
+
 def sessions(f: Filters) -> Table:
     """Sessions in the period by what became of them. Booked = every appointment."""
     counts = appointments(f).aggregate(
@@ -275,6 +304,82 @@ def no_show_rate(f: Filters) -> float | None:
     )
     known = counts["attended"] + counts["no_show"]
     return counts["no_show"] / known if known else None
+
+
+# Days waited, in the institute's calendar: (lowest, highest or None, label).
+WAIT_BANDS: tuple[tuple[int, int | None, Any], ...] = (
+    (0, 0, _("El mismo día")),
+    (1, 7, _("De 1 a 7 días")),
+    (8, 30, _("De 8 a 30 días")),
+    (31, None, _("Más de 30 días")),
+)
+
+
+def first_sessions(f: Filters) -> QuerySet[Appointment]:
+    """Each woman's first attended session (of the filtered service, if any), when it
+    falls in the period and matches the filters, annotated with `waited`: the local
+    calendar days from her first contact of any kind to it.
+
+    A woman whose session is her first contact waited 0 days (the session is a
+    contact too, even when nobody recorded it as one)."""
+    attended = Appointment.objects.filter(status=Appointment.Status.ATTENDED)
+    if f.service:
+        attended = attended.filter(service__code=f.service)
+    first_pk = attended.filter(person=OuterRef("person_id")).order_by("starts_at", "pk")
+    first_contact = Contact.objects.filter(person=OuterRef("person_id")).order_by("started_at")
+    zone = _zone()
+    return (
+        appointments(f)
+        .filter(status=Appointment.Status.ATTENDED, pk=Subquery(first_pk.values("pk")[:1]))
+        .annotate(
+            contact_at=Least(
+                Coalesce(Subquery(first_contact.values("started_at")[:1]), F("starts_at")),
+                F("starts_at"),
+            )
+        )
+        .annotate(
+            waited=ExpressionWrapper(
+                TruncDate("starts_at", tzinfo=zone) - TruncDate("contact_at", tzinfo=zone),
+                output_field=DurationField(),
+            )
+        )
+    )
+
+
+def _band(low: int, high: int | None) -> Q:
+    band = Q(waited__gte=timedelta(days=low))
+    return band & Q(waited__lte=timedelta(days=high)) if high is not None else band
+
+
+def time_to_first_session(f: Filters) -> Table:
+    """Women whose first attended session fell in the period, by days waited since
+    their first contact."""
+    counts = first_sessions(f).aggregate(
+        **{f"d{low}": Count("pk", filter=_band(low, high)) for low, high, _label in WAIT_BANDS}
+    )
+    return Table(
+        key="primera_sesion",
+        title=str(_("Del primer contacto a la primera sesión")),
+        rows=[(str(label), counts[f"d{low}"]) for low, _high, label in WAIT_BANDS],
+        label_header=str(_("Tiempo de espera")),
+        value_header=str(_("Mujeres")),
+    )
+
+
+def median_days_to_first_session(f: Filters) -> float | None:
+    """The median of those waits, in days (None without any first session).
+
+    The database sorts and picks the middle one or two: no list of waits in Python."""
+    waits: QuerySet[Any] = first_sessions(f)  # annotated: the plugin cannot see `waited`
+    n = waits.count()
+    if not n:
+        return None
+    middle = list(
+        waits.order_by(F("waited").asc()).values_list("waited", flat=True)[
+            (n - 1) // 2 : n // 2 + 1
+        ]
+    )
+    return sum(w.total_seconds() for w in middle) / len(middle) / 86400
 
 
 def calls_out_of_hours(f: Filters) -> Table:
@@ -514,32 +619,87 @@ def age_groups(f: Filters) -> Table:
     )
 
 
-def occupancy(f: Filters) -> tuple[int, int]:
-    """(booked minutes, available minutes) of advisor time in the period.
+def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
-    Available: the advisors' weekly windows on every day of the period that is not a
-    closed day (time off is not subtracted yet: a known overstatement). Booked: active
-    appointments of those advisors."""
+
+def _overlap(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+    """Length shared by two lists of disjoint intervals."""
+    return sum(max(0.0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
+
+
+def advisor_minutes_available(f: Filters) -> int:
+    """Minutes the advisors (active, of the service, or the one chosen) were open for
+    sessions in the period: their weekly windows (merged, so overlapping rows count
+    once) on every day that is not a closed day, minus their time off.
+
+    Windows are local wall-clock times and time off is stored in UTC, so the two meet
+    here, on the few window and time-off rows, rather than in SQL."""
     from cercania.institute.models import ClosedDay
+    from cercania.scheduling.models import Advisor, TimeOff
 
-    windows = AvailabilityWindow.objects.filter(advisor__active=True)
+    advisors = Advisor.objects.filter(active=True)
     if f.advisor:
-        windows = windows.filter(advisor_id=f.advisor)
+        advisors = advisors.filter(pk=f.advisor)
     if f.service:
-        windows = windows.filter(advisor__services__code=f.service)
-    by_weekday: dict[int, int] = {}
-    for weekday, starts, ends in windows.values_list("weekday", "starts", "ends"):
-        minutes = (ends.hour * 60 + ends.minute) - (starts.hour * 60 + starts.minute)
-        by_weekday[weekday] = by_weekday.get(weekday, 0) + minutes
+        advisors = advisors.filter(services__code=f.service)
+    weekly: dict[tuple[int, int], list[tuple[float, float]]] = {}
+    for advisor_id, weekday, starts, ends in AvailabilityWindow.objects.filter(
+        advisor__in=advisors.values("pk")
+    ).values_list("advisor_id", "weekday", "starts", "ends"):
+        weekly.setdefault((advisor_id, weekday), []).append(
+            (starts.hour * 60 + starts.minute, ends.hour * 60 + ends.minute)
+        )
+    weekly = {key: _merged(rows) for key, rows in weekly.items()}
     closed = set(
         ClosedDay.objects.filter(date__gte=f.start, date__lte=f.end).values_list("date", flat=True)
     )
-    available = 0
+    open_days: dict[int, list[date]] = {}
     day = f.start
     while day <= f.end:
         if day not in closed:
-            available += by_weekday.get(day.isoweekday(), 0)
+            open_days.setdefault(day.isoweekday(), []).append(day)
         day += timedelta(days=1)
+    available = sum(
+        (end - start) * len(open_days.get(weekday, []))
+        for (_advisor, weekday), rows in weekly.items()
+        for start, end in rows
+    )
+    since, until = _bounds(f)
+    away: dict[int, list[tuple[float, float]]] = {}
+    for advisor_id, starts_at, ends_at in TimeOff.objects.filter(
+        advisor__in=advisors.values("pk"), starts_at__lt=until, ends_at__gt=since
+    ).values_list("advisor_id", "starts_at", "ends_at"):
+        away.setdefault(advisor_id, []).append((starts_at.timestamp(), ends_at.timestamp()))
+    zone = _zone()
+    for advisor_id, intervals in away.items():
+        intervals = _merged(intervals)
+        # Only the open days an absence touches: one absence rarely spans many.
+        for first, last in intervals:
+            day = max(f.start, datetime.fromtimestamp(first, zone).date())
+            last_day = min(f.end, datetime.fromtimestamp(last, zone).date())
+            while day <= last_day:
+                rows = weekly.get((advisor_id, day.isoweekday()), [])
+                if rows and day not in closed:
+                    midnight = datetime.combine(day, time.min, tzinfo=zone).timestamp()
+                    windows = [(midnight + s * 60, midnight + e * 60) for s, e in rows]
+                    available -= round(_overlap(windows, [(first, last)]) / 60)
+                day += timedelta(days=1)
+    return int(max(available, 0))
+
+
+def occupancy(f: Filters) -> tuple[int, int]:
+    """(booked minutes, available minutes) of advisor time in the period.
+
+    Available: see advisor_minutes_available (windows − closed days − time off).
+    Booked: active appointments of those advisors."""
+    available = advisor_minutes_available(f)
     booked_qs = appointments(replace(f, consent_only=False, organization=None, jornada=None))
     booked = booked_qs.filter(status__in=Appointment.ACTIVE_STATUSES).aggregate(
         d=Sum(ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField()))
@@ -552,8 +712,10 @@ def dashboard(f: Filters) -> list[Table]:
     return [
         women_attended(f),
         sessions(f),
+        time_to_first_session(f),
         contacts_by_kind(f),
         contacts_by_line(f),
+        contacts_by_channel(f),
         calls_out_of_hours(f),
         top_matters(f),
         violence_by_type(f),
@@ -571,8 +733,10 @@ def dashboard(f: Filters) -> list[Table]:
 TABLES = {
     "mujeres": women_attended,
     "sesiones": sessions,
+    "primera_sesion": time_to_first_session,
     "contactos_tipo": contacts_by_kind,
     "contactos_linea": contacts_by_line,
+    "contactos_canal": contacts_by_channel,
     "llamadas_horario": calls_out_of_hours,
     "materias": top_matters,
     "violencia_tipo": violence_by_type,

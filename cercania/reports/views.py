@@ -8,20 +8,28 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cercania.accounts.access import staff_required
+from cercania.accounts.models import User
 from cercania.accounts.roles import Role
+from cercania.cases.forms import CaseFilterForm
+from cercania.cases.selectors import CASE_ROLES
 from cercania.privacy.services import audit_export
 from cercania.scheduling.models import Jornada
 
 from . import selectors
+from .case_list import case_list_for_export, case_list_header, case_list_rows
 from .charts import bar_chart
+from .disclosure import min_cell
 from .exports import to_csv, to_xlsx
-from .forms import PeriodForm
+from .forms import MonthForm, OpenDataForm, PeriodForm
+from .monthly import monthly_report_pdf
+from .open_data import dictionary, dictionary_csv, open_data_csv
 from .partner import organization_of_liaison, partner_reports
 from .press import press_draft
 
@@ -33,8 +41,22 @@ def _form(request: HttpRequest) -> PeriodForm:
     return form
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(content: bytes, fmt: str, name: str) -> HttpResponse:
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f} %"
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else _("%(days).1f días") % {"days": value}
 
 
 @require_GET
@@ -65,6 +87,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     booked_before, available_before = selectors.occupancy(previous)
     context = {
         "form": form,
+        "month_form": MonthForm(),
         "current": current,
         "previous": previous,
         "sections": sections,
@@ -83,6 +106,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 _("Ocupación del tiempo de las asesoras"),
                 _percent(booked / available if available else None),
                 _percent(booked_before / available_before if available_before else None),
+            ),
+            (
+                _("Mediana de días del primer contacto a la primera sesión"),
+                _days(selectors.median_days_to_first_session(current)),
+                _days(selectors.median_days_to_first_session(previous)),
             ),
         ],
     }
@@ -172,3 +200,100 @@ def press(request: HttpRequest) -> HttpResponse:
         "reports/press.html",
         {"jornada": jornada, "draft": press_draft(jornada), "jornadas": closed},
     )
+
+
+@require_GET
+@staff_required(*CASE_ROLES)
+def case_list_export(request: HttpRequest) -> HttpResponse:
+    """The case list she can see, with the list's filters, as CSV or XLSX."""
+    fmt = request.GET.get("formato", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    # The list's own filters, bound exactly as the list binds them.
+    query = request.GET.copy()
+    query.pop("formato", None)
+    form = CaseFilterForm(query or None, initial={"estado": "active"})
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest(
+            _("Los filtros no son válidos. Vuelve a la lista de expedientes y elige otros."),
+            content_type="text/plain; charset=utf-8",
+        )
+    data = form.cleaned_data if form.is_bound else {"estado": "active"}
+    user: User = request.user  # type: ignore[assignment]  # staff_required: signed in
+    rows = list(case_list_rows(case_list_for_export(user=user, filters=data)))
+    header = case_list_header()
+    if fmt == "csv":
+        content = to_csv(header, rows)
+    else:
+        content = to_xlsx(_("Expedientes"), header, rows)
+    today = timezone.localdate()
+    response = _download(content, fmt, f"expedientes_{today:%Y%m%d}")
+    audit_export(
+        request=request,
+        export_format=fmt,
+        rows=len(rows),
+        object_type="cases.case_list",
+        filters={k: str(v) for k, v in data.items() if v not in ("", None, False)},
+    )
+    return response
+
+
+@require_GET
+@staff_required(Role.COORDINACION)
+def monthly(request: HttpRequest) -> HttpResponse:
+    """The monthly PDF report of a chosen month (last month by default)."""
+    form = MonthForm(request.GET)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
+    month = form.month()
+    public = form.cleaned_data["difusion"]
+    response = HttpResponse(
+        monthly_report_pdf(month=month, public=public), content_type="application/pdf"
+    )
+    suffix = "_difusion" if public else ""
+    response["Content-Disposition"] = f'attachment; filename="informe_{month:%Y-%m}{suffix}.pdf"'
+    audit_export(
+        request=request,
+        export_format="pdf",
+        rows=len(selectors.TABLES),
+        object_type="reports.monthly",
+        filters={"mes": f"{month:%Y-%m}", "difusion": public},
+    )
+    return response
+
+
+@require_GET
+@staff_required(Role.COORDINACION)
+def open_data(request: HttpRequest) -> HttpResponse:
+    """The open-data page: a period, then the data file or its dictionary."""
+    form = OpenDataForm(request.GET or {})
+    wanted = request.GET.get("archivo", "")
+    valid = form.is_valid() and wanted in ("", "datos", "diccionario")
+    if not valid or not wanted:
+        start, end = (
+            (form.cleaned_data["desde"], form.cleaned_data["hasta"])
+            if form.is_valid()
+            else (None, None)
+        )
+        entries = dictionary(start=start, end=end) if start and end else []
+        return render(
+            request,
+            "reports/open_data.html",
+            {"form": form, "columns": entries, "k_minus": min_cell() - 1},
+            status=200 if valid else 400,
+        )
+    start, end = form.cleaned_data["desde"], form.cleaned_data["hasta"]
+    name = f"datos_abiertos_{start:%Y%m%d}-{end:%Y%m%d}"
+    if wanted == "diccionario":
+        return _download(dictionary_csv(start=start, end=end), "csv", f"{name}_diccionario")
+    content, rows = open_data_csv(start=start, end=end)
+    response = _download(content, "csv", name)
+    audit_export(
+        request=request,
+        export_format="csv",
+        rows=rows,
+        object_type="reports.open_data",
+        filters={"desde": start, "hasta": end, "consent_only": True},
+    )
+    return response

@@ -16,6 +16,7 @@ from cercania.cases.tests.conftest import (  # noqa: F401  (fixtures re-used her
     make_case,
     make_person,
     operator,
+    other_lawyer,
     sysadmin,
     violence_worker,
 )
