@@ -936,40 +936,18 @@ def follow_up_done(*, follow_up: FollowUp, actor: User, now: datetime | None = N
 # ---------------------------------------------------------------- booking for her
 
 
-def contact_choices_of(person: Person) -> ContactChoices:
-    return ContactChoices(
-        call=person.may_call,
-        voicemail=person.may_leave_voicemail,
-        sms=person.may_sms,
-        whatsapp=person.may_whatsapp,
-        email=person.may_email,
-    )
-
-
-@transaction.atomic
 def appointment_book_for(
     *, person: Person, service: Service, start: datetime, modality: str, actor: User
 ) -> Appointment:
-    """Book a slot for a woman already on file (the console, on her behalf).
-
-    appointment_book always registers the person it books for; the record it creates
-    is merged into hers at once, in the same transaction, so she keeps one folio.
-    """
+    """Book a slot for a woman already on file (the console, on her behalf): the
+    session is hers; no second record, no new folio."""
     from cercania.scheduling.services import appointment_book
 
-    booking = appointment_book(
+    return appointment_book(
         service=service,
         start=start,
         modality=modality,
-        name=person.name,
-        phone=person.phone,
-        email=person.email,
-        contact=contact_choices_of(person),
+        person=person,
         created_via=CreatedVia.PHONE_LINE,
         actor=actor,
-    )
-    appointment = booking.appointment
-    if appointment.person_id != person.pk:
-        person_merge(source=appointment.person, target=person, actor=actor)
-        appointment.refresh_from_db()
-    return appointment
+    ).appointment
