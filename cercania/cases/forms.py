@@ -623,6 +623,14 @@ class ReferralForm(forms.Form):
             "desmarca: ella acude por su cuenta con la información que le damos."
         ),
     )
+    consent_given_now = forms.BooleanField(
+        label=_("Ella da ahora su consentimiento para compartir sus datos con esta institución"),
+        required=False,
+        help_text=_(
+            "Márcalo solo si se lo preguntaste y aceptó. Se registra con la versión "
+            "vigente del aviso de privacidad y tu nombre."
+        ),
+    )
     follow_up_on = forms.DateField(
         label=_("Dar seguimiento el"),
         required=False,

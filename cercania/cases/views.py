@@ -792,6 +792,7 @@ def referral_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 shares_data=data["shares_data"],
                 follow_up_on=data["follow_up_on"],
                 override_reason=data.get("override_reason", ""),
+                consent_given_now=data["consent_given_now"],
                 actor=user,
             )
         except ValidationError as error:
