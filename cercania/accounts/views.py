@@ -36,7 +36,7 @@ from .forms import (
     StaffSetPasswordForm,
 )
 from .models import User
-from .roles import roles_of
+from .roles import Role, roles_of
 from .selectors import (
     recovery_codes_left,
     totp_device_confirmed,
@@ -190,8 +190,18 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
-    roles = sorted(str(role.label) for role in roles_of(request.user))
-    return render(request, "accounts/home.html", {"roles": roles})
+    held = roles_of(request.user)
+    roles = sorted(str(role.label) for role in held)
+    # Where her work starts, by role; each page still checks its own access.
+    can = {
+        "agenda": bool(held & {Role.JURIDICO, Role.VIOLENCIA, Role.COORDINACION}),
+        "work": bool(held & {Role.JURIDICO, Role.VIOLENCIA, Role.COORDINACION, Role.LINEA}),
+        "cases": bool(held & {Role.JURIDICO, Role.VIOLENCIA, Role.COORDINACION}),
+        "console": bool(held & {Role.LINEA, Role.VIOLENCIA, Role.COORDINACION}),
+        "coordination": Role.COORDINACION in held,
+        "partner": Role.ENLACE in held,
+    }
+    return render(request, "accounts/home.html", {"roles": roles, "can": can})
 
 
 @staff_required()

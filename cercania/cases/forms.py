@@ -20,6 +20,7 @@ from cercania.accounts.roles import Role
 from cercania.institute.models import Modality, ReferralInstitution, Service
 from cercania.lib import phones
 from cercania.partners.models import Organization
+from cercania.privacy.models import ConsentPurpose
 
 from .models import (
     AggressorRelation,
@@ -623,6 +624,14 @@ class ReferralForm(forms.Form):
             "desmarca: ella acude por su cuenta con la información que le damos."
         ),
     )
+    consent_given_now = forms.BooleanField(
+        label=_("Ella da ahora su consentimiento para compartir sus datos con esta institución"),
+        required=False,
+        help_text=_(
+            "Márcalo solo si se lo preguntaste y aceptó. Se registra con la versión "
+            "vigente del aviso de privacidad y tu nombre."
+        ),
+    )
     follow_up_on = forms.DateField(
         label=_("Dar seguimiento el"),
         required=False,
@@ -650,6 +659,35 @@ class ReferralForm(forms.Form):
         if day is not None and day < timezone.localdate():
             raise ValidationError(_("La fecha de seguimiento ya pasó."))
         return day
+
+
+class ConsentForm(forms.Form):
+    """A consent she gives to staff (session, call, in person)."""
+
+    purpose = forms.ChoiceField(label=_("Finalidad"), choices=ConsentPurpose.choices)
+    institution = NamedChoiceField(
+        label=_("Institución (solo para compartir sus datos)"),
+        queryset=ReferralInstitution.objects.filter(active=True),
+        to_field_name="public_id",
+        required=False,
+    )
+    she_agrees = forms.BooleanField(
+        label=_("Le expliqué el aviso de privacidad vigente y da su consentimiento"),
+        error_messages={"required": _("Confirma que ella da su consentimiento.")},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        sharing = data.get("purpose") == ConsentPurpose.SHARE_INSTITUTION
+        if sharing and not data.get("institution"):
+            self.add_error(
+                "institution", _("Elige la institución con la que acepta compartir sus datos.")
+            )
+        if not sharing and data.get("institution"):
+            self.add_error(
+                "institution", _("La institución se elige solo para compartir sus datos.")
+            )
+        return data
 
 
 class ReferralStatusForm(forms.Form):

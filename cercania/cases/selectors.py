@@ -358,7 +358,7 @@ def pending_screenings(*, user: User) -> QuerySet[RiskAssessment]:
 
 def referral_for_staff(*, user: User, public_id: UUID) -> Referral:
     try:
-        return Referral.objects.select_related("case", "institution").get(
+        return Referral.objects.select_related("case", "institution", "consent__recorded_by").get(
             public_id=public_id, case__in=cases_visible_to(user).values("pk")
         )
     except Referral.DoesNotExist:

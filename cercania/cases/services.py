@@ -19,14 +19,18 @@ from django.utils.translation import gettext as _
 
 from cercania.accounts.models import User
 from cercania.accounts.roles import Role, roles_of
-from cercania.institute.models import ReferralInstitution, Service
-from cercania.institute.selectors import institute_profile, service_opening_state
+from cercania.institute.models import PrivacyNotice, ReferralInstitution, Service
+from cercania.institute.selectors import (
+    current_privacy_notice,
+    institute_profile,
+    service_opening_state,
+)
 from cercania.lib import phones
 from cercania.lib.crypto import keyed_hash
 from cercania.partners.models import Organization
 from cercania.privacy.models import AuditAction, Consent, ConsentPurpose
 from cercania.privacy.selectors import consent_active
-from cercania.privacy.services import Actor, audit_record, consents_merge
+from cercania.privacy.services import Actor, audit_record, consent_give, consents_merge
 
 from .models import (
     AggressorRelation,
@@ -773,6 +777,7 @@ def referral_create(
     shares_data: bool = True,
     follow_up_on: date | None = None,
     override_reason: str = "",
+    consent_given_now: bool = False,
     actor: User,
     sent_on: date | None = None,
 ) -> Referral:
@@ -780,13 +785,26 @@ def referral_create(
 
     Sharing her data needs her consent to share with that institution (privacy app);
     without it only a coordinator may go ahead, with a written reason, and that
-    override is audited as such.
+    override is audited as such. `consent_given_now`: she gives that consent to the
+    staff member right now (session or call); it is recorded under the privacy
+    notice in force, with the staff member as recorder, and the referral relies on it.
     """
     if case.is_closed:
         raise ValidationError(_("El expediente está cerrado."))
     basis = Referral.Basis.NOT_SHARED
     override_by = None
     consent = None
+    if shares_data and consent_given_now:
+        notice = current_privacy_notice(kind=PrivacyNotice.Kind.SIMPLIFIED)
+        if notice is None:
+            raise ValidationError(_("No hay un aviso de privacidad vigente: avisa a coordinación."))
+        consent_give(
+            person=case.person,
+            purpose=ConsentPurpose.SHARE_INSTITUTION,
+            institution=institution,
+            notice_version=notice.version,
+            recorded_by=actor,
+        )
     if shares_data:
         consent = consent_to_share(person=case.person, institution=institution)
         if consent is not None:
@@ -936,40 +954,18 @@ def follow_up_done(*, follow_up: FollowUp, actor: User, now: datetime | None = N
 # ---------------------------------------------------------------- booking for her
 
 
-def contact_choices_of(person: Person) -> ContactChoices:
-    return ContactChoices(
-        call=person.may_call,
-        voicemail=person.may_leave_voicemail,
-        sms=person.may_sms,
-        whatsapp=person.may_whatsapp,
-        email=person.may_email,
-    )
-
-
-@transaction.atomic
 def appointment_book_for(
     *, person: Person, service: Service, start: datetime, modality: str, actor: User
 ) -> Appointment:
-    """Book a slot for a woman already on file (the console, on her behalf).
-
-    appointment_book always registers the person it books for; the record it creates
-    is merged into hers at once, in the same transaction, so she keeps one folio.
-    """
+    """Book a slot for a woman already on file (the console, on her behalf): the
+    session is hers; no second record, no new folio."""
     from cercania.scheduling.services import appointment_book
 
-    booking = appointment_book(
+    return appointment_book(
         service=service,
         start=start,
         modality=modality,
-        name=person.name,
-        phone=person.phone,
-        email=person.email,
-        contact=contact_choices_of(person),
+        person=person,
         created_via=CreatedVia.PHONE_LINE,
         actor=actor,
-    )
-    appointment = booking.appointment
-    if appointment.person_id != person.pk:
-        person_merge(source=appointment.person, target=person, actor=actor)
-        appointment.refresh_from_db()
-    return appointment
+    ).appointment

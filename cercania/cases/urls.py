@@ -19,6 +19,7 @@ urlpatterns = [
         name="person_preferences",
     ),
     path("personas/<uuid:public_id>/fusionar/", views.person_merge, name="person_merge"),
+    path("personas/<uuid:public_id>/consentimiento/", views.person_consent, name="person_consent"),
     path("personas/<uuid:public_id>/expediente-nuevo/", views.case_new, name="case_new"),
     # Cases
     path("casos/<uuid:public_id>/", views.case_detail, name="case"),

@@ -21,10 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cercania.accounts.access import staff_required
 from cercania.accounts.models import User
 from cercania.accounts.roles import Role, roles_of
-from cercania.institute.models import Service
-from cercania.institute.selectors import emergency_lines
+from cercania.institute.models import PrivacyNotice, Service
+from cercania.institute.selectors import current_privacy_notice, emergency_lines
 from cercania.privacy.models import AuditAction
-from cercania.privacy.services import access_log_view, audit_record
+from cercania.privacy.services import access_log_view, audit_record, consent_give
 
 from . import selectors, services
 from .forms import (
@@ -33,6 +33,7 @@ from .forms import (
     CaseEditForm,
     CaseFilterForm,
     CaseOpenForm,
+    ConsentForm,
     ContactForm,
     ContactLinkForm,
     FollowUpForm,
@@ -310,6 +311,40 @@ def person_preferences(request: HttpRequest, public_id: UUID) -> HttpResponse:
         _context(
             request, person=person, form=form, back=back, stale=selectors.preferences_stale(person)
         ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*CASE_ROLES)
+def person_consent(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """She gives a consent to staff: recorded under the notice in force, with the
+    staff member as the one who recorded it."""
+    person = selectors.person_for_staff(user=_user(request), public_id=public_id)
+    notice = current_privacy_notice(kind=PrivacyNotice.Kind.SIMPLIFIED)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if notice is None:
+            form.add_error(None, _("No hay un aviso de privacidad vigente: avisa a coordinación."))
+        else:
+            try:
+                consent_give(
+                    person=person,
+                    purpose=form.cleaned_data["purpose"],
+                    institution=form.cleaned_data["institution"],
+                    notice_version=notice.version,
+                    recorded_by=_user(request),
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Consentimiento registrado."))
+                return redirect("cases:person", public_id=person.public_id)
+    if request.method == "GET":
+        access_log_view(request=request, obj=person, detail={"via": "consent"})
+    return render(
+        request,
+        "cases/person_consent.html",
+        _context(request, person=person, form=form, notice=notice),
     )
 
 
@@ -792,6 +827,7 @@ def referral_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 shares_data=data["shares_data"],
                 follow_up_on=data["follow_up_on"],
                 override_reason=data.get("override_reason", ""),
+                consent_given_now=data["consent_given_now"],
                 actor=user,
             )
         except ValidationError as error:

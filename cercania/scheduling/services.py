@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercania.accounts.models import User
-from cercania.cases.models import CreatedVia
+from cercania.cases.models import CreatedVia, Person
 from cercania.cases.services import ContactChoices, person_create
 from cercania.institute.models import Modality, Service
 from cercania.institute.selectors import institute_zone
@@ -226,10 +226,11 @@ def appointment_book(
     service: Service,
     start: datetime,
     modality: str,
-    name: str,
+    name: str = "",
     phone: str = "",
     email: str = "",
-    contact: ContactChoices,
+    contact: ContactChoices | None = None,
+    person: Person | None = None,
     jornada: Jornada | None = None,
     created_via: CreatedVia,
     idempotency_key: str | None = None,
@@ -242,9 +243,17 @@ def appointment_book(
 
     The slot is recomputed and taken inside one transaction: a slot offered on an
     earlier page may be gone by now, and that is a clean SlotUnavailable, never a 500.
+
+    Without `person` (the public flow) she is registered from `name`, `phone`,
+    `email` and `contact`, with a new folio. With `person` (staff booking for a woman
+    already on file) the session is hers and nothing else about her is written.
     """
     if start.tzinfo is None:
         raise ValueError("start must be aware")
+    if person is not None and (name or phone or email or contact or notice_version):
+        raise ValueError("a known person is booked as she is on file")
+    if person is None and contact is None:
+        raise ValueError("a new person needs her contact choices")
     if idempotency_key and (booking := _replay(idempotency_key, fingerprint)):
         return booking
     try:
@@ -256,6 +265,7 @@ def appointment_book(
             phone=phone,
             email=email,
             contact=contact,
+            person=person,
             jornada=jornada,
             created_via=created_via,
             idempotency_key=idempotency_key,
@@ -282,7 +292,8 @@ def _book(
     name: str,
     phone: str,
     email: str,
-    contact: ContactChoices,
+    contact: ContactChoices | None,
+    person: Person | None,
     jornada: Jornada | None,
     created_via: CreatedVia,
     idempotency_key: str | None,
@@ -303,10 +314,13 @@ def _book(
     slot = next((s for s in offered if s.start == start), None)
     if slot is None:
         raise SlotUnavailable
-    person = person_create(
-        name=name, phone=phone, email=email, contact=contact, created_via=created_via
-    )
-    if notice_version:
+    registered = person is None
+    if person is None:
+        assert contact is not None  # checked by appointment_book
+        person = person_create(
+            name=name, phone=phone, email=email, contact=contact, created_via=created_via
+        )
+    if notice_version and contact is not None:
         # Her express consent: the service, and each channel she marked safe.
         channels = {
             c for c in ("call", "voicemail", "sms", "whatsapp", "email") if getattr(contact, c)
@@ -337,9 +351,10 @@ def _book(
             if "no_overlap" not in str(error):
                 raise
             continue
-        audit_record(
-            actor=actor, action=AuditAction.CREATE, obj=person, detail={"via": created_via}
-        )
+        if registered:
+            audit_record(
+                actor=actor, action=AuditAction.CREATE, obj=person, detail={"via": created_via}
+            )
         audit_record(
             actor=actor, action=AuditAction.CREATE, obj=appointment, detail={"via": created_via}
         )

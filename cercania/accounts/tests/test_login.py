@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cercania.accounts.models import RecoveryCode, StaffTOTPDevice, User, UserSession
+from cercania.accounts.roles import Role
 from cercania.accounts.services import staff_recovery_codes_generate, staff_user_create
 from cercania.accounts.testing import totp_code, totp_device_for
 
@@ -310,6 +311,43 @@ class TestHome:
         assert "Jurídico" in response.text
         assert reverse("accounts:sessions") in response.text
         assert 'src="/static/js/idle.js"' in response.text
+
+    @pytest.mark.parametrize(
+        ("role", "shown", "hidden"),
+        [
+            (
+                Role.JURIDICO,
+                ["agenda:mine", "cases:my_work", "cases:list"],
+                ["cases:console", "privacy:audit_log", "reports:partner"],
+            ),
+            (
+                Role.LINEA,
+                ["cases:my_work", "cases:console"],
+                ["agenda:mine", "cases:list", "privacy:audit_log"],
+            ),
+            (
+                Role.COORDINACION,
+                ["agenda:mine", "cases:list", "cases:console", "privacy:audit_log", "arco:queue"],
+                ["reports:partner"],
+            ),
+            (Role.ENLACE, ["reports:partner"], ["cases:my_work", "cases:list", "agenda:mine"]),
+        ],
+    )
+    def test_it_links_to_where_her_work_starts_and_nowhere_else(
+        self, client: Client, clock: time_machine.Traveller, role: Role, shown, hidden
+    ) -> None:
+        user = staff_user_create(
+            email=f"{role.value}@example.mx", display_name="X", roles=[role], password=PASSWORD
+        )
+        sign_in(client, user, totp_device_for(user))
+        page = client.get(reverse("accounts:home")).text
+        for name in shown:
+            assert f'href="{reverse(name)}"' in page, name
+            # Her role opens it (a liaison with no organisation on file gets a 404).
+            status = client.get(reverse(name)).status_code
+            assert status == 200 or (role == Role.ENLACE and status == 404), name
+        for name in hidden:
+            assert f'href="{reverse(name)}"' not in page, name
 
     def test_it_is_forbidden_to_a_verified_user_without_a_role(
         self, client: Client, clock: time_machine.Traveller

@@ -188,10 +188,8 @@ class TestContactFromAppointment:
 
     def test_the_agenda_links_an_attended_session_to_its_contact_form(self, attended, client_for):
         page = client_for(attended.advisor.user).get("/personal/agenda/", {"dia": "2026-12-01"})
-        if f"{BASE}/citas/{attended.public_id}/contacto/" not in page.text:
-            pytest.skip(
-                "the agenda link lives in templates/scheduling/staff/_entry.html (to be added)"
-            )
+        assert f'href="{BASE}/citas/{attended.public_id}/contacto/"' in page.text
+        assert "Registrar el contacto" in page.text
 
 
 class TestTimeline:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from cercania.cases.models import Area, Case, Contact, Person, RiskAssessment
+from cercania.cases.models import Area, Case, Contact, FolioCounter, Person, RiskAssessment
 from cercania.conftest import local
+from cercania.privacy.models import AuditAction, AuditEvent
+from cercania.scheduling.models import Appointment
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +171,7 @@ class TestBookingOnHerBehalf:
         time_machine.move_to(local(2026, 11, 30, 10, 0), tick=False)
         make_advisor()
         person = make_person("Martha Ruiz", phone=PHONE)
+        folios_issued = FolioCounter.objects.get(year=2026).last_number
         client = client_for(operator)
         url = f"{CONSOLE}persona/{person.public_id}/cita/"
         page = client.get(url, {"service": "juridico", "modality": "phone", "day": "2026-12-01"})
@@ -176,11 +179,37 @@ class TestBookingOnHerBehalf:
         start = local(2026, 12, 1, 9, 0).isoformat()
         response = client.post(url, {"service": "juridico", "modality": "phone", "start": start})
         assert response.status_code == 302
-        assert Person.objects.count() == 1
-        appointment = Person.objects.get().appointments.get()
-        assert appointment.created_via == "phone_line" and appointment.starts_at == local(
-            2026, 12, 1, 9
+        assert response["Location"] == f"{CONSOLE}persona/{person.public_id}/"
+        # Hers, on her record: no new Person, no folio used up, nothing merged.
+        assert list(Person.objects.values_list("pk", flat=True)) == [person.pk]
+        assert FolioCounter.objects.get(year=2026).last_number == folios_issued
+        assert not AuditEvent.objects.filter(action=AuditAction.MERGE).exists()
+        appointment = Appointment.objects.get()
+        assert appointment.person_id == person.pk
+        assert appointment.created_via == "phone_line"
+        assert appointment.starts_at == local(2026, 12, 1, 9)
+        assert AuditEvent.objects.filter(
+            action=AuditAction.CREATE, object_public_id=str(appointment.public_id), actor=operator
+        ).exists()
+
+    def test_the_next_person_registered_gets_the_next_folio(
+        self, operator, client_for, make_person, make_advisor, time_machine
+    ):
+        time_machine.move_to(local(2026, 11, 30, 10, 0), tick=False)
+        make_advisor()
+        first = make_person("Martha Ruiz", phone=PHONE)
+        client = client_for(operator)
+        client.post(
+            f"{CONSOLE}persona/{first.public_id}/cita/",
+            {
+                "service": "juridico",
+                "modality": "phone",
+                "start": local(2026, 12, 1, 9, 0).isoformat(),
+            },
         )
+        assert register(client, name="Rosa Salas", phone="614 555 0101").status_code == 302
+        second = Person.objects.exclude(pk=first.pk).get()
+        assert int(second.folio.rsplit("-", 1)[1]) == int(first.folio.rsplit("-", 1)[1]) + 1
 
 
 class TestKeyboard:

@@ -21,6 +21,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     # Django's live server closes the shared SQLite connection from request threads.
     pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"),
+    pytest.mark.usefixtures("migration_data"),
 ]
 
 
@@ -40,31 +41,6 @@ def signed_in_page(browser, live_server, user):
         ]
     )
     return context.new_page()
-
-
-@pytest.fixture(autouse=True)
-def _migration_data():
-    """Other live-server tests flush every table when they end, rows that data
-    migrations created included; this test needs the role groups and the catalogues
-    (risk instrument), so it loads them again the way the migrations do."""
-    import importlib
-
-    from django.apps import apps
-    from django.db import connection
-
-    for module, function in [
-        ("cercania.accounts.migrations.0002_role_groups", "create_role_groups"),
-        ("cercania.cases.migrations.0003_catalogues", "load"),
-    ]:
-        if module.endswith("role_groups") and apps.get_model("auth", "Group").objects.exists():
-            continue
-        if (
-            module.endswith("catalogues")
-            and apps.get_model("cases", "RiskInstrument").objects.exists()
-        ):
-            continue
-        with connection.schema_editor() as editor:
-            getattr(importlib.import_module(module), function)(apps, editor)
 
 
 def test_the_line_console_from_the_keyboard(

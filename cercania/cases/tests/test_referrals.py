@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from cercania.cases.models import Area, Case, FollowUp, Referral
 from cercania.cases.services import ConsentMissing, referral_create, referral_update_status
-from cercania.institute.models import ReferralInstitution
-from cercania.privacy.models import AuditEvent
+from cercania.institute.models import PrivacyNotice, ReferralInstitution
+from cercania.institute.selectors import current_privacy_notice
+from cercania.privacy.models import AuditEvent, Consent
 from cercania.privacy.services import consent_give, consent_withdraw
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,40 @@ class TestConsent:
         assert "No hay un consentimiento vigente" in response.text
         assert "override_reason" not in response.text  # only coordination may override
         assert not Referral.objects.exists()
+
+    def test_she_gives_her_consent_during_the_session_and_the_referral_relies_on_it(
+        self, case, institution, violence_worker, client_for
+    ):
+        client = client_for(violence_worker)
+        response = client.post(
+            new_url(case),
+            {
+                "institution": institution.public_id,
+                "reason": "Orden de protección",
+                "shares_data": "on",
+                "consent_given_now": "on",
+            },
+        )
+        assert response.status_code == 302
+        referral = Referral.objects.get()
+        consent = Consent.objects.get(purpose="share_institution")
+        assert referral.basis == "consent" and referral.consent == consent
+        assert consent.person == case.person and consent.institution == institution
+        assert consent.recorded_by == violence_worker
+        notice = current_privacy_notice(kind=PrivacyNotice.Kind.SIMPLIFIED)
+        assert notice is not None and consent.notice_version == notice.version
+        page = client.get(f"/personal/expedientes/canalizaciones/{referral.public_id}/")
+        assert f"aviso v{notice.version}" in page.text and "Psicóloga Beatriz" in page.text
+
+    def test_consent_given_now_does_nothing_when_no_data_is_shared(
+        self, case, institution, violence_worker, client_for
+    ):
+        client_for(violence_worker).post(
+            new_url(case),
+            {"institution": institution.public_id, "reason": "x", "consent_given_now": "on"},
+        )
+        assert Referral.objects.get().basis == "not_shared"
+        assert not Consent.objects.filter(purpose="share_institution").exists()
 
 
 class TestOverride:
