@@ -351,6 +351,8 @@ CACHES = {
 
 # Background tasks (django-tasks, database backend), run by `cercania worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# /healthz calls the worker stale when its newest heartbeat (one every 30 s) is older.
+WORKER_STALE_SECONDS = envint("CERCANIA_WORKER_STALE_SECONDS", 300)
 
 # Outgoing messages. The console backend prints emails in development.
 EMAIL_BACKEND = os.environ.get(
