@@ -41,7 +41,7 @@ def run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
         env=clean,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a fresh interpreter imports Django: slow on a busy machine
         check=False,
     )
 
