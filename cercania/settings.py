@@ -49,6 +49,13 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def envchoice(name: str, default: str, choices: set[str]) -> str:
+    raw = os.environ.get(name) or default
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {sorted(choices)}, got {raw!r}")
+    return raw
+
+
 def secret_key_is_weak(key: str) -> bool:
     # The same thresholds as Django's security.W009 check.
     return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-")
@@ -353,6 +360,8 @@ CACHES = {
 
 # Background tasks (django-tasks, database backend), run by `cercania worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# /healthz calls the worker stale when its newest heartbeat (one every 30 s) is older.
+WORKER_STALE_SECONDS = envint("CERCANIA_WORKER_STALE_SECONDS", 300)
 
 # Outgoing messages. The console backend prints emails in development.
 EMAIL_BACKEND = os.environ.get(
@@ -400,16 +409,28 @@ EXIT_ALLOWED_URLS = envlist("CERCANIA_EXIT_ALLOWED_URLS", [EXIT_URL])
 if EXIT_URL not in EXIT_ALLOWED_URLS:
     raise ImproperlyConfigured("CERCANIA_EXIT_URL must be one of CERCANIA_EXIT_ALLOWED_URLS")
 
+# "json": one object per line for a log collector (cercania/lib/logformat.py).
+LOG_FORMAT = envchoice("CERCANIA_LOG_FORMAT", "text", {"text", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "cercania.lib.logformat.JsonFormatter"},
+    },
     "filters": {"redact": {"()": "cercania.lib.logredact.RedactSecretsFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("CERCANIA_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Without Django's own handlers (a console one in DEBUG, mail_admins): its
+        # records go up to ours, which redact; Django's printed them unredacted.
+        "django": {"handlers": [], "propagate": True},
         # Request lines carry paths and query strings: keep them out of the logs.
         "django.server": {"level": "WARNING"},
         # One INFO line per login is noise; failures (WARNING) are still logged.

@@ -2,5 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from cercania.lib.proxyaddr import ClientAddressFromProxy
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cercania.settings")
-application = get_wsgi_application()
+application = ClientAddressFromProxy(get_wsgi_application())

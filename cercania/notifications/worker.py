@@ -4,7 +4,8 @@
 broker) and, in a side thread, `scheduler_tick` once a minute: it plans the staff
 agenda emails from STAFF_AGENDA_EMAIL_HOUR on, sweeps sends interrupted by a crash
 and gives a task again to a queued message whose task crashed.
-Both are idempotent, so any number of workers may run.
+Both are idempotent, so any number of workers may run. A second side thread records a
+heartbeat every 30 seconds, which /healthz reports (cercania/operations/health.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
+from cercania.operations.services import worker_heartbeat_record
+
 from .services import (
     deliveries_requeue_orphans,
     deliveries_sweep_interrupted,
@@ -30,6 +33,7 @@ from .services import (
 logger = logging.getLogger(__name__)
 
 SCHEDULER_INTERVAL_SECONDS = 60
+HEARTBEAT_INTERVAL_SECONDS = 30
 
 
 def make_worker(*, batch: bool, interval: float = 1.0, worker_id: str | None = None) -> Worker:
@@ -97,6 +101,38 @@ class SchedulerThread(threading.Thread):
                 scheduler_tick()
             except Exception:
                 logger.exception("scheduler tick failed; trying again in a minute")
+            finally:
+                close_old_connections()
+            self.stopped.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+class HeartbeatThread(threading.Thread):
+    """Records this worker's heartbeat now and every 30 seconds until stopped.
+
+    It proves the process is alive and reaches the database; a task stuck for longer
+    shows as messages overdue in the delivery log, not here.
+    """
+
+    def __init__(self, *, worker_id: str, interval: float = HEARTBEAT_INTERVAL_SECONDS) -> None:
+        super().__init__(name="cercania-heartbeat", daemon=True)
+        self.worker_id = worker_id
+        self.interval = interval
+        self.started_at = timezone.now()
+        self.stopped = threading.Event()
+
+    def beat(self) -> None:
+        worker_heartbeat_record(worker_id=self.worker_id, started_at=self.started_at)
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            close_old_connections()
+            try:
+                self.beat()
+            except Exception:
+                logger.exception("heartbeat failed; trying again in %d s", self.interval)
             finally:
                 close_old_connections()
             self.stopped.wait(self.interval)

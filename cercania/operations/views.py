@@ -3,9 +3,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.views.decorators.http import require_GET
+
+from . import health
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +26,23 @@ def exit_now(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        logger.exception("health check: database unreachable")
+    """Public health check for monitoring (docs/operations.md).
+
+    503 only when the database is down: then nothing works. A stale worker or an
+    unreachable mail server makes the body say "degraded" but keeps 200, because the
+    site still books (messages wait in the queue) and a load balancer must not take
+    it out of service for that; monitor the body for those.
+    """
+    if not health.database_ok():
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    worker = health.worker_health()
+    mail = health.mail_health()
+    degraded = worker.status != "ok" or mail["status"] == "unreachable"
+    return JsonResponse(
+        {
+            "status": "degraded" if degraded else "ok",
+            "database": "ok",
+            "worker": worker.as_json(),
+            "mail": mail,
+        }
+    )

@@ -11,7 +11,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.crypto import get_random_string
 
-from cercania.notifications.worker import SchedulerThread, make_worker, scheduler_tick
+from cercania.notifications.worker import (
+    HeartbeatThread,
+    SchedulerThread,
+    make_worker,
+    scheduler_tick,
+)
 
 
 class Command(BaseCommand):
@@ -48,11 +53,15 @@ class Command(BaseCommand):
             logging.getLogger(name).setLevel(
                 logging.INFO if options["verbosity"] else logging.WARNING
             )
+        worker_id = options["worker_id"] or get_random_string(32)
         worker = make_worker(
-            batch=options["batch"],
-            interval=options["interval"],
-            worker_id=options["worker_id"] or get_random_string(32),
+            batch=options["batch"], interval=options["interval"], worker_id=worker_id
         )
+        heartbeat = HeartbeatThread(worker_id=worker_id)
+        if options["batch"]:
+            heartbeat.beat()  # a batch run from cron shows in /healthz too
+        else:
+            heartbeat.start()  # its first beat is now
         scheduler = None
         if options["batch"] and not options["no_scheduler"]:
             scheduler_tick()
@@ -65,5 +74,6 @@ class Command(BaseCommand):
         try:
             worker.run()
         finally:
+            heartbeat.stop()
             if scheduler is not None:
                 scheduler.stop()
