@@ -233,6 +233,9 @@ class Case(models.Model):
         indexes = [
             # Scope queries: a team's cases by area and assignee.
             models.Index(fields=["area", "assignee", "status"], name="cases_case_area_assignee"),
+            # Reports: cases(f) of reports/selectors.py reads the cases opened in a period
+            # (top matters, violence by type and by modality).
+            models.Index(fields=["opened_on", "area"], name="cases_case_opened_area"),
         ]
 
     def __str__(self) -> str:
@@ -329,6 +332,9 @@ class Contact(models.Model):
             # "My work" and the console: a staff member's contacts, newest first.
             models.Index(fields=["staff", "started_at"], name="cases_contact_staff_start"),
             models.Index(fields=["person", "started_at"], name="cases_contact_person_start"),
+            # Reports: contacts(f) of reports/selectors.py reads a period's contacts of
+            # every line (contacts by kind and line, calls out of hours, women attended).
+            models.Index(fields=["started_at"], name="cases_contact_started"),
         ]
 
     def __str__(self) -> str:

@@ -285,6 +285,9 @@ class Appointment(models.Model):
             # Slot computation and agendas read active appointments of advisors by time.
             models.Index(fields=["advisor", "starts_at"], name="scheduling_appt_adv_start"),
             models.Index(fields=["jornada", "starts_at"], name="scheduling_appt_jornada_start"),
+            # Reports: appointments(f) of reports/selectors.py reads a period's sessions
+            # of every advisor (sessions, women attended, women by organisation/jornada).
+            models.Index(fields=["starts_at", "status"], name="scheduling_appt_start_status"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,16 @@
+# Index for the reports' period query on appointments (reports/selectors.py).
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("scheduling", "0004_staff_account_label"),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name="appointment",
+            index=models.Index(fields=["starts_at", "status"], name="scheduling_appt_start_status"),
+        ),
+    ]
