@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("scheduling", "0004_staff_account_label"),
+        ("scheduling", "0005_encrypt_cancel_reason"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0003_catalogues"),
+        ("cases", "0004_encrypt_what_may_be_said"),
     ]
 
     operations = [
