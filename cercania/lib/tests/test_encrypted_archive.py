@@ -133,7 +133,7 @@ def test_swapped_chunks_fail():
 def test_a_repeated_chunk_fails():
     head, frames = split(archive_of())
     with pytest.raises(ArchiveError):
-        opened(head + b"".join(frames[:3] + [frames[2]] + frames[3:]))
+        opened(head + b"".join([*frames[:3], frames[2], *frames[3:]]))
 
 
 def test_an_archive_cut_at_a_chunk_boundary_fails_at_its_end():
