@@ -8,6 +8,7 @@ the test reads it back through Django like the application would.
 from __future__ import annotations
 
 import io
+import shutil
 import stat
 import subprocess
 from collections.abc import Iterator
@@ -112,7 +113,10 @@ def plaintext_dump(archive: Path, settings) -> bytes:
     if connections["default"].vendor == "sqlite":
         return dump
     return subprocess.run(
-        ["/usr/bin/pg_restore", "--file=-"], input=dump, capture_output=True, check=True
+        [shutil.which("pg_restore") or "pg_restore", "--file=-"],
+        input=dump,
+        capture_output=True,
+        check=True,
     ).stdout
 
 
