@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, models
+from django.db import DatabaseError, connections, models
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -285,7 +285,12 @@ def restore_archive(*, path: Path, using: str = "default", force: bool = False) 
                 f"(archive of {header.database}, target is {connection.vendor})."
             )
         if not force:
-            tables = connection.introspection.table_names()
+            try:
+                tables = connection.introspection.table_names()
+            except DatabaseError as error:
+                raise BackupError(
+                    f"No se puede abrir la base de destino (cannot open the target): {error}"
+                ) from None
             if tables:
                 raise BackupError(
                     f"La base de destino no está vacía ({len(tables)} tablas): restaure en una "
@@ -379,14 +384,17 @@ def encrypted_fields_unreadable(using: str = "default") -> list[str]:
     for model, fields in encrypted_fields_by_model().items():
         for field in fields:
             # Cast to plain text so the ORM hands back the ciphertext, as rotate_all does.
-            stored = (
-                model._base_manager.using(using)
-                .annotate(_stored=Cast(field.attname, models.TextField()))
-                .filter(_stored__gt="")
-                .order_by("pk")
-                .values_list("_stored", flat=True)
-                .first()
-            )
+            try:
+                stored = (
+                    model._base_manager.using(using)
+                    .annotate(_stored=Cast(field.attname, models.TextField()))
+                    .filter(_stored__gt="")
+                    .order_by("pk")
+                    .values_list("_stored", flat=True)
+                    .first()
+                )
+            except DatabaseError:
+                continue  # an archive older than this code: checked after `migrate`
             if not stored:
                 continue
             try:

@@ -38,7 +38,7 @@ def restored_alias(db, tmp_path) -> Iterator[str]:
     """A second alias pointing at a new, empty database of the same kind."""
     default = connections["default"].settings_dict
     vendor = connections["default"].vendor
-    name = f"{default['NAME']}_restored"
+    name = _restored_name()
     if vendor == "postgresql":
         _drop_and_create(default, name)
         connections.settings[RESTORED] = {**default, "NAME": name}
@@ -54,6 +54,10 @@ def restored_alias(db, tmp_path) -> Iterator[str]:
     test_class.databases = allowed
     if vendor == "postgresql":
         _drop_and_create(default, name, create=False)
+
+
+def _restored_name() -> str:
+    return f"{connections['default'].settings_dict['NAME']}_restored"
 
 
 def _running_test_class() -> type[TransactionTestCase]:
@@ -296,3 +300,24 @@ def test_a_folder_as_output_gets_a_dated_archive(db, tmp_path):
     assert made.name.startswith("cercania-") and made.name.endswith(".cercania-backup")
     assert str(made) in out.getvalue()
     assert stat.S_IMODE(made.stat().st_mode) == 0o600
+
+
+def test_a_failed_dump_leaves_no_archive(restored_alias, tmp_path):
+    # The second alias names a database that does not exist (dropped, or never created).
+    if connections[restored_alias].vendor == "postgresql":
+        _drop_and_create(connections["default"].settings_dict, _restored_name(), create=False)
+        expected = "pg_dump falló"
+    else:
+        expected = "No existe la base"
+    with pytest.raises(CommandError, match=expected):
+        call_command("backup", output=tmp_path, database=restored_alias, stdout=io.StringIO())
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_a_target_that_cannot_be_opened_is_named(archive, restored_alias, tmp_path):
+    if connections[restored_alias].vendor == "postgresql":
+        _drop_and_create(connections["default"].settings_dict, _restored_name(), create=False)
+    else:
+        connections[restored_alias].settings_dict["NAME"] = str(tmp_path / "no" / "such.db")
+    with pytest.raises(CommandError, match="No se puede abrir la base de destino"):
+        restore(archive)
