@@ -23,7 +23,8 @@ from django.test import TransactionTestCase, override_settings
 
 from cercania.accounts.roles import Role
 from cercania.accounts.services import staff_user_create
-from cercania.cases.models import Contact, FollowUp, Person, Referral
+from cercania.cases.models import Area, Contact, FollowUp, Person, Referral
+from cercania.cases.services import ContactChoices, case_open, person_register
 from cercania.lib.crypto import generate_key_entry, parse_key_ring
 from cercania.lib.encrypted_archive import decrypt_chunks, encrypt_stream
 from cercania.privacy.tests.records import PLAIN_TEXTS, build_her_records
@@ -31,6 +32,7 @@ from cercania.privacy.tests.records import PLAIN_TEXTS, build_her_records
 RESTORED = "restored"
 # Staff names are stored in clear text: in the dump unless the archive is encrypted.
 SENTINEL = "Zoraida Centinela Ibarrola"
+OTHER_WOMEN = {"Marisela Trujillo": "614 111 2233", "Perla Anchondo": "614 222 3344"}
 
 
 @pytest.fixture
@@ -132,7 +134,7 @@ def her_file(time_machine, book, legal_service, make_advisor):
     coordinator = staff_user_create(
         email="centinela@example.org", display_name=SENTINEL, roles=[Role.COORDINACION]
     )
-    return build_her_records(
+    records = build_her_records(
         time_machine=time_machine,
         book=book,
         service=legal_service,
@@ -140,6 +142,12 @@ def her_file(time_machine, book, legal_service, make_advisor):
         coordinator=coordinator,
         texts=PLAIN_TEXTS,
     )
+    for name, phone in OTHER_WOMEN.items():
+        person = person_register(
+            name=name, phone=phone, contact=ContactChoices(call=True), actor=coordinator
+        )
+        case_open(person=person, area=Area.VIOLENCE, actor=coordinator)
+    return records
 
 
 # pg_dump reads committed rows only: this test commits, and the flush afterwards puts
@@ -180,6 +188,9 @@ def test_a_backup_restores_every_row_and_the_encrypted_fields_read_back(
         PLAIN_TEXTS["code_name"],
     )
     assert person.phone == her_file.person.phone and person.phone_hash == her_file.person.phone_hash
+    restored_names = {p.name: p.phone for p in Person.objects.using(restored_alias)}
+    assert restored_names["Perla Anchondo"] == "+526142223344"
+    assert set(OTHER_WOMEN) < set(restored_names)
     assert (
         Contact.objects.using(restored_alias).get(pk=her_file.contact.pk).summary
         == PLAIN_TEXTS["summary"]
