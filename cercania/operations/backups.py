@@ -107,6 +107,10 @@ def backup_write(*, using: str = "default", output: Path | None = None) -> Backu
         raise BackupError(
             f"{partial} ya existe: ¿otro respaldo en curso? (already exists)"
         ) from None
+    except OSError as error:
+        raise BackupError(
+            f"No se puede escribir {partial} (cannot write): {error.strerror}"
+        ) from None
     try:
         with os.fdopen(fd, "wb") as target:
             if connection.vendor == "postgresql":
