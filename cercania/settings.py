@@ -104,6 +104,14 @@ if not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY:
     )
     FIELD_HASH_KEY = FIELD_HASH_KEY or local_secret("field_hash_key", generate_hash_key)
 
+# Backups (`cercania backup`, docs/backup.md) have their own key, apart from the field
+# ring and SECRET_KEY: whoever holds the archives cannot open them, and a leaked field
+# key opens no archive. "key_id:base64url", newest first; older ids only to restore
+# older archives. Not needed to run the app; the backup commands refuse without it.
+BACKUP_KEYS = envlist("CERCANIA_BACKUP_KEY", [])
+if not BACKUP_KEYS and DEBUG:
+    BACKUP_KEYS = local_secret("backup_key", lambda: generate_key_entry("devbackup1")).split()
+
 ALLOWED_HOSTS = envlist(
     "CERCANIA_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )

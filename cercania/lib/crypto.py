@@ -71,33 +71,37 @@ def generate_hash_key() -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _parse_ring(entries: tuple[str, ...]) -> KeyRing:
+def parse_key_ring(entries: tuple[str, ...], *, setting: str) -> KeyRing:
+    """A ring from ``id:base64url`` entries, newest first. ``setting`` names the variable
+    in error messages (the field ring, the backup key)."""
     keys: dict[str, bytes] = {}
     for position, entry in enumerate(entries):
         # Errors say which position is bad but never echo the entry: it is a secret.
         key_id, sep, encoded = entry.strip().partition(":")
         if not sep or not KEY_ID_RE.fullmatch(key_id):
             raise ImproperlyConfigured(
-                f"FIELD_ENCRYPTION_KEYS[{position}] must look like 'key_id:base64url_key'"
+                f"{setting}[{position}] must look like 'key_id:base64url_key'"
             )
         try:
             key = _b64decode(encoded.strip())
         except (binascii.Error, ValueError):
-            raise ImproperlyConfigured(
-                f"FIELD_ENCRYPTION_KEYS[{position}] is not valid base64url"
-            ) from None
+            raise ImproperlyConfigured(f"{setting}[{position}] is not valid base64url") from None
         if len(key) != KEY_BYTES:
-            raise ImproperlyConfigured(
-                f"FIELD_ENCRYPTION_KEYS[{position}] must decode to {KEY_BYTES} bytes"
-            )
+            raise ImproperlyConfigured(f"{setting}[{position}] must decode to {KEY_BYTES} bytes")
         if key_id in keys:
-            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS repeats the key id {key_id!r}")
+            raise ImproperlyConfigured(f"{setting} repeats the key id {key_id!r}")
         keys[key_id] = key
     if not keys:
+        raise ImproperlyConfigured(f"{setting} is empty")
+    return KeyRing(newest_id=next(iter(keys)), keys=keys)
+
+
+def _parse_ring(entries: tuple[str, ...]) -> KeyRing:
+    if not entries:
         raise ImproperlyConfigured(
             "FIELD_ENCRYPTION_KEYS is empty: sensitive fields cannot be encrypted or read"
         )
-    return KeyRing(newest_id=next(iter(keys)), keys=keys)
+    return parse_key_ring(entries, setting="FIELD_ENCRYPTION_KEYS")
 
 
 def key_ring() -> KeyRing:

@@ -53,7 +53,14 @@ def test_debug_off_without_field_keys_refuses_to_start(tmp_path):
 def test_generate_keys_prints_a_usable_environment(tmp_path):
     printed = run(["-m", "cercania.cli", "generate_keys"], CERCANIA_VAR_DIR=str(tmp_path))
     env = dict(line.split("=", 1) for line in printed.stdout.splitlines())
-    assert set(env) == {"CERCANIA_SECRET_KEY", "CERCANIA_FIELD_KEYS", "CERCANIA_FIELD_HASH_KEY"}
+    assert set(env) == {
+        "CERCANIA_SECRET_KEY",
+        "CERCANIA_FIELD_KEYS",
+        "CERCANIA_FIELD_HASH_KEY",
+        "CERCANIA_BACKUP_KEY",
+    }
+    # The backup key is its own: sharing a value with the field ring would defeat it.
+    assert env["CERCANIA_BACKUP_KEY"].split(":")[1] != env["CERCANIA_FIELD_KEYS"].split(":")[1]
     started = run(
         ["-c", "import django; django.setup()"],
         CERCANIA_DEBUG="false",
