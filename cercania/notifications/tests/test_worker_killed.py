@@ -147,5 +147,5 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_every_reminder_exactly_on
     assert {d.provider_id for d in sent} <= set(message_ids)
     # The one in doubt is not resent: staff see it in the log and on the appointment.
     assert [(d.status, d.reason) for d in interrupted] == [("failed", "interrupted")]
-    flagged = Appointment.objects.get(pk=interrupted[0].appointment_id)
+    flagged = Appointment.objects.get(deliveries=interrupted[0])
     assert "Un mensaje no le llegó" in flagged.needs_staff_attention
