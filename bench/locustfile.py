@@ -150,6 +150,7 @@ class HtmlBooker(HttpUser):
             if response.status_code != 302:
                 _fail(response, f"expected a redirect, got {response.status_code}")
                 return False
+        self.wait()  # she reads the next question before answering it
         return True
 
     @task
@@ -198,7 +199,6 @@ class HtmlBooker(HttpUser):
         page = self.client.get("/agendar/aviso/", name="booking: privacy notice").text
         if not self._answer("/agendar/aviso/", page, {"accept": "on"}, "booking: POST notice"):
             return
-        self.wait()
         page = self.client.get("/agendar/revisar/", name="booking: check answers").text
         with self._post("/agendar/revisar/", page, {}, "booking: POST confirm") as response:
             location = response.headers.get("Location", "")
@@ -228,7 +228,7 @@ class ApiBooker(HttpUser):
     """A partner's assistant booking through the JSON API, then reading the booking."""
 
     weight = 2
-    wait_time = between(1, 3)
+    wait_time = between(2, 5)
 
     @task
     def book(self) -> None:
