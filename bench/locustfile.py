@@ -173,7 +173,6 @@ class HtmlBooker(HttpUser):
             "/agendar/dia/", page, {"day": random.choice(days)}, "booking: POST day"
         ):
             return
-        self.wait()
         with self.client.get(
             "/agendar/hora/", name="booking: time", catch_response=True
         ) as response:
