@@ -122,7 +122,7 @@ def build_month() -> dict[str, Any]:
         time_off_add,
     )
 
-    rng = random.Random(SEED)  # noqa: S311 (reproducible test data, not secrets)
+    rng = random.Random(SEED)
     zone = institute_zone()
     profile = load_profile(PROFILE)
     institute_configure(profile=profile)
@@ -423,14 +423,14 @@ def verdict(ok: bool) -> str:
 def code_version() -> str:
     """The commit and whether the scheduling code differs from it (read-only git calls)."""
     try:
-        head = subprocess.run(  # noqa: S603
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
-        changed = subprocess.run(  # noqa: S603
-            ["git", "-C", str(ROOT), "diff", "--quiet", "HEAD", "--", "cercania/scheduling"],  # noqa: S607
+        changed = subprocess.run(
+            ["git", "-C", str(ROOT), "diff", "--quiet", "HEAD", "--", "cercania/scheduling"],
             check=False,
         ).returncode
     except (OSError, subprocess.CalledProcessError):

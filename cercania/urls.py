@@ -32,3 +32,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# An unreachable database answers 503 with templates/503.html, not the 500 page.
+handler500 = "cercania.operations.views.server_error"

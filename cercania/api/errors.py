@@ -16,6 +16,9 @@ NOT_FOUND = "No encontramos lo que buscas."
 SLOT_UNAVAILABLE = "Esa hora ya no está disponible. Consulta los horarios otra vez y elige otra."
 RATE_LIMITED = "Hiciste demasiadas solicitudes. Espera un momento e intenta de nuevo."
 INVALID_INPUT = "Revisa los datos marcados."
+SERVICE_UNAVAILABLE = (
+    "El servicio no está disponible por un momento. Intenta de nuevo en unos minutos."
+)
 ORIGIN_NOT_ALLOWED = "Este sitio no tiene permiso para usar la API desde el navegador."
 
 

@@ -529,10 +529,11 @@ def deliveries_requeue_orphans(*, now: datetime | None = None, limit: int = 200)
     """Give a task again to queued messages whose task is gone.
 
     A task that crashed outside our own error handling (a lost database connection)
-    is marked failed by the queue and never runs again; its message would stay queued
-    for ever. A duplicate task is harmless: the delivery row decides.
+    is marked failed by the queue and never runs again, and one whose worker was
+    killed stays "running" for ever; either way its message would stay queued for
+    ever. A duplicate task is harmless: the delivery row decides.
     """
-    from django.db.models import DateTimeField
+    from django.db.models import DateTimeField, Q
     from django.db.models.functions import Coalesce
     from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
@@ -546,8 +547,12 @@ def deliveries_requeue_orphans(*, now: datetime | None = None, limit: int = 200)
     )
     requeued = 0
     for delivery in overdue:
+        # A task still RUNNING long after it started belongs to a worker that died
+        # (killed after claiming it, before the row left "queued"): the queue never
+        # runs it again, so it does not count as pending.
         pending = DBTaskResult.objects.filter(
-            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+            Q(status=TaskResultStatus.READY)
+            | Q(status=TaskResultStatus.RUNNING, started_at__gte=now - SENDING_STALE_AFTER),
             args_kwargs__kwargs__delivery_id=delivery.pk,
         ).exists()
         if not pending:

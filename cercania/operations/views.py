@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template import loader
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from . import health
@@ -46,3 +50,39 @@ def healthz(request: HttpRequest) -> HttpResponse:
             "mail": mail,
         }
     )
+
+
+# Seconds a client should wait before trying again while the database is away.
+DATABASE_OUTAGE_RETRY_AFTER = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler (handler500): a database that cannot be reached is a 503.
+
+    While PostgreSQL is down or restarting, every request fails with OperationalError
+    (or InterfaceError on a connection it closed). That is an outage, not a bug: she
+    gets the calm "try again in a few minutes" page (templates/503.html) and clients of
+    the API a JSON 503, both with Retry-After. Like Django's own handler it renders
+    without a request context, so nothing here touches the database, and the error
+    itself only goes to the log. Anything else is the ordinary 500 page.
+    """
+    error = sys.exc_info()[1]
+    if not isinstance(error, OperationalError | InterfaceError):
+        return defaults.server_error(request)
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        from cercania.api import errors
+
+        response = JsonResponse(
+            {"detail": "service_unavailable", "message": errors.SERVICE_UNAVAILABLE},
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        try:
+            body = loader.get_template("503.html").render()
+        except Exception:  # the template itself is broken: still an outage page
+            body = "<h1>Servicio no disponible</h1>"
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(DATABASE_OUTAGE_RETRY_AFTER)
+    return response

@@ -123,3 +123,23 @@ def test_a_message_whose_task_crashed_gets_a_new_task(clock, book_her, run_worke
     run_worker()
     delivery = Delivery.objects.get(appointment=appointment, kind="confirmation", channel="email")
     assert delivery.status == "sent"
+
+
+def test_a_message_whose_worker_died_after_claiming_its_task_gets_a_new_task(
+    clock, book_her, run_worker
+):
+    appointment = book_her(contact=ContactChoices(email=True))
+    # A worker claimed the tasks, then was killed (SIGKILL, out of memory) before the
+    # messages left "queued": the queue keeps those tasks "running" for ever.
+    DBTaskResult.objects.filter(status="READY", run_after__lte=NOW).update(
+        status="RUNNING", started_at=NOW
+    )
+    assert run_worker() == 0
+    clock.move_to(NOW + timedelta(minutes=10))
+    assert deliveries_requeue_orphans() == 0  # it may still be running somewhere
+    clock.move_to(NOW + timedelta(minutes=16))
+    assert deliveries_requeue_orphans() == 2  # the email and the (refused) SMS
+    assert deliveries_requeue_orphans() == 0
+    run_worker()
+    delivery = Delivery.objects.get(appointment=appointment, kind="confirmation", channel="email")
+    assert delivery.status == "sent"
