@@ -238,7 +238,7 @@ def generate(rows_wanted: dict[str, int]) -> dict[str, int]:
     from cercania.scheduling.models import Appointment, Jornada
     from cercania.scheduling.services import advisor_create
 
-    rng = random.Random(SEED)  # noqa: S311 (reproducible test data, not secrets)
+    rng = random.Random(SEED)
     out = Inserter()
     profile = load_profile(PROFILE)
     institute_configure(profile=profile)
@@ -982,8 +982,8 @@ def mark_complete(counts: dict[str, int]) -> None:
 
 def code_version() -> str:
     try:
-        return subprocess.run(  # noqa: S603
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
             capture_output=True,
             text=True,
             check=True,
