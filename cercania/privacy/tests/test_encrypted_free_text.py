@@ -94,7 +94,7 @@ def test_rotate_keys_rewrites_both_under_the_newest_key(her_records, settings) -
     assert read_back(records) == WORDS
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_migrations_encrypt_the_plain_values_already_stored(her_records) -> None:
     # A transactional test: SQLite cannot change a table's schema inside a transaction.
     records = her_records()
