@@ -6,8 +6,8 @@ CSS px (SC 2.5.8), pages reflow at 320 px (SC 1.4.10), the keyboard focus is vis
 axe-core is vendored test tooling (vendor/axe-core/README.md), injected into each page;
 the app never serves it. The app's Content-Security-Policy forbids any script it did not
 serve (rightly), so these contexts bypass the CSP: it is the only way to run an injected
-auditor, and the CSP itself is tested apart (operations/tests/test_leaks.py and the
-security-header tests), with the other browser tests running under it.
+auditor. The CSP itself is tested apart (institute/tests/test_public_pages.py), and the
+other browser tests run under it.
 """
 
 from __future__ import annotations
