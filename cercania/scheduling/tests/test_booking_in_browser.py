@@ -1,5 +1,5 @@
 """A woman books, sees, reschedules and cancels a session in a real browser on a
-360 px phone screen, with JavaScript on and off."""
+360 px phone screen and a 1280 px laptop, with JavaScript on and off."""
 
 import pytest
 import time_machine
@@ -16,16 +16,21 @@ pytestmark = [
 ]
 
 
+SIZES = {"phone": (360, 740), "laptop": (1280, 800)}
+
+
+@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
-def test_she_books_sees_reschedules_and_cancels_on_a_small_phone(
-    browser, live_server, screenshot, make_advisor, javascript
+def test_she_books_sees_reschedules_and_cancels(
+    browser, live_server, screenshot, make_advisor, javascript, size
 ):
     make_advisor()
+    width, height = SIZES[size]
     context = browser.new_context(
-        viewport={"width": 360, "height": 740}, java_script_enabled=javascript
+        viewport={"width": width, "height": height}, java_script_enabled=javascript
     )
     page = context.new_page()
-    tag = "js" if javascript else "nojs"
+    tag = f"{size}-{'js' if javascript else 'nojs'}"
     shots = 0
 
     def shot(name):
