@@ -43,6 +43,29 @@ def _isolated_var_dir(tmp_path, settings):
 
 
 @pytest.fixture
+def migration_data():
+    """Rows that data migrations create (role groups, catalogues: matters, risk
+    instrument), loaded again the way the migrations do when they are missing.
+
+    Transactional tests (the live-server ones) flush every table when they end, these
+    rows included; a later transactional test that needs them asks for this fixture.
+    """
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    for module, function, model in [
+        ("cercania.accounts.migrations.0002_role_groups", "create_role_groups", "auth.Group"),
+        ("cercania.cases.migrations.0003_catalogues", "load", "cases.RiskInstrument"),
+    ]:
+        if apps.get_model(model).objects.exists():
+            continue
+        with connection.schema_editor() as editor:
+            getattr(importlib.import_module(module), function)(apps, editor)
+
+
+@pytest.fixture
 def a_monday() -> date:
     return date(2026, 11, 30)
 

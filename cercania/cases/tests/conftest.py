@@ -118,29 +118,3 @@ def make_case(make_person) -> Callable[..., Case]:
         )
 
     return make
-
-
-@pytest.fixture
-def migration_data():
-    """For live-server tests. Other live-server tests flush every table when they end,
-    rows that data migrations created included; these tests need the role groups and
-    the catalogues (matters, risk instrument), so they load them again the way the
-    migrations do."""
-    import importlib
-
-    from django.apps import apps
-    from django.db import connection
-
-    for module, function in [
-        ("cercania.accounts.migrations.0002_role_groups", "create_role_groups"),
-        ("cercania.cases.migrations.0003_catalogues", "load"),
-    ]:
-        if module.endswith("role_groups") and apps.get_model("auth", "Group").objects.exists():
-            continue
-        if (
-            module.endswith("catalogues")
-            and apps.get_model("cases", "RiskInstrument").objects.exists()
-        ):
-            continue
-        with connection.schema_editor() as editor:
-            getattr(importlib.import_module(module), function)(apps, editor)

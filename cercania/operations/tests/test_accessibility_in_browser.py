@@ -236,24 +236,7 @@ def test_every_public_page_passes_the_accessibility_checks(
 
 
 @pytest.fixture
-def _role_groups():
-    """Other live-server tests flush every table when they end, the role groups that a
-    data migration creates included (see cases/tests/test_console_in_browser.py): load
-    them again the way the migration does, or the staff below would have no role."""
-    import importlib
-
-    from django.apps import apps
-    from django.db import connection
-
-    if apps.get_model("auth", "Group").objects.exists():
-        return
-    migration = importlib.import_module("cercania.accounts.migrations.0002_role_groups")
-    with connection.schema_editor() as editor:
-        migration.create_role_groups(apps, editor)
-
-
-@pytest.fixture
-def staff_world(_role_groups, make_advisor, book, legal_service, jornada_code) -> dict[str, Any]:
+def staff_world(migration_data, make_advisor, book, legal_service, jornada_code) -> dict[str, Any]:
     """An advisor with sessions today, a coordinator, a line operator, a woman with a
     legal case and an ARCO request: everything the main staff pages list."""
     with time_machine.travel(NOW, tick=False):

@@ -129,27 +129,8 @@ def plaintext_dump(archive: Path, settings) -> bytes:
 # ---------------------------------------------------------------- a full round trip
 
 
-def _migration_data() -> None:
-    """Transactional tests flush every table when they end, rows that data migrations
-    created included; load the role groups and catalogues again the way the
-    migrations do (as test_console_in_browser does)."""
-    import importlib
-
-    from django.apps import apps
-
-    for module, function, model in [
-        ("cercania.accounts.migrations.0002_role_groups", "create_role_groups", "auth.Group"),
-        ("cercania.cases.migrations.0003_catalogues", "load", "cases.RiskInstrument"),
-    ]:
-        if apps.get_model(model).objects.exists():
-            continue
-        with connections["default"].schema_editor() as editor:
-            getattr(importlib.import_module(module), function)(apps, editor)
-
-
 @pytest.fixture
-def her_file(transactional_db, time_machine, book, legal_service, make_advisor):
-    _migration_data()
+def her_file(transactional_db, migration_data, time_machine, book, legal_service, make_advisor):
     coordinator = staff_user_create(
         email="centinela@example.org", display_name=SENTINEL, roles=[Role.COORDINACION]
     )
