@@ -517,7 +517,10 @@ def manage_reschedule(request: HttpRequest, token: str) -> HttpResponse:
     )
     by_day: dict[date, list[datetime]] = defaultdict(list)
     for slot in slots:
-        by_day[slot.start.astimezone(zone).date()].append(slot.start)
+        # Her own time is free for her (her appointment is left out of the busy time),
+        # but offering it as a change would be a change to nothing.
+        if slot.start != found.starts_at:
+            by_day[slot.start.astimezone(zone).date()].append(slot.start)
     chosen_day = request.GET.get("dia") or request.POST.get("dia") or ""
     try:
         day = date.fromisoformat(chosen_day) if chosen_day else None

@@ -279,6 +279,20 @@ def test_the_manage_link_reschedules_to_another_time(client, advisor):
     assert client.post(change, {"dia": "2026-12-01", "hora": "garbage"}).status_code == 422
 
 
+def test_the_manage_link_does_not_offer_her_own_time_as_a_change(client, advisor):
+    book_through_the_flow(client)
+    page = client.get(reverse("booking:confirmed")).content.decode()
+    change = page.split("http://testserver")[1].split('"')[0] + "cambiar/"
+    day = FIRST_FREE.date().isoformat()
+
+    times_page = client.get(change, {"dia": day}).content.decode()
+    assert f'value="{FIRST_FREE.isoformat()}"' not in times_page
+    assert 'name="hora"' in times_page  # other times of that day are still offered
+    response = client.post(change, {"dia": day, "hora": FIRST_FREE.isoformat()})
+    assert response.status_code == 422
+    assert Appointment.objects.get().starts_at == FIRST_FREE
+
+
 @pytest.mark.parametrize("token", ["x", "A" * 43, "../../etc/passwd", "%00", "Z" * 500])
 def test_a_forged_or_malformed_token_gets_the_same_neutral_404(client, advisor, token):
     response = client.get(f"/cita/{token}/")
