@@ -184,9 +184,12 @@ def women_attended_qs(f: Filters) -> QuerySet[Person]:
     """Women with an attended session or a contact in the period: each counts once,
     however many cases, sessions or calls she had."""
     attended = appointments(f).filter(status=Appointment.Status.ATTENDED)
+    # Correlated EXISTS (an index probe per woman), not `pk IN (…) OR pk IN (…)`: over a
+    # year of contacts PostgreSQL cannot hash that subquery in work_mem and falls back
+    # to rescanning it for every person (minutes on bench/reports.py's data).
     return Person.objects.filter(
-        Q(pk__in=attended.values("person_id"))
-        | Q(pk__in=contacts(f).filter(person__isnull=False).values("person_id"))
+        Q(Exists(attended.filter(person_id=OuterRef("pk"))))
+        | Q(Exists(contacts(f).filter(person_id=OuterRef("pk"))))
     )
 
 
