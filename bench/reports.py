@@ -802,6 +802,34 @@ def hand_written(start: date, end: date, today: date) -> dict[str, Callable[[], 
             "AND status = 'attended' AND jornada_id IS NOT NULL",
             [since, until],
         ),
+        # Each woman's first attended session ever, when it falls in the period, and the
+        # local days since her first contact (the session itself when none is earlier).
+        "primera_sesion": (
+            "SELECT SUM(CASE WHEN w = 0 THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN w BETWEEN 1 AND 7 THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN w BETWEEN 8 AND 30 THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN w > 30 THEN 1 ELSE 0 END) FROM (SELECT "
+            + (
+                "CAST(julianday(date(x.starts_at, '-6 hours')) - julianday(date("
+                "MIN(COALESCE(x.fc, x.starts_at), x.starts_at), '-6 hours')) AS INTEGER)"
+                if connection.vendor == "sqlite"
+                else "(x.starts_at AT TIME ZONE 'America/Chihuahua')::date - "
+                "(LEAST(COALESCE(x.fc, x.starts_at), x.starts_at) "
+                "AT TIME ZONE 'America/Chihuahua')::date"
+            )
+            + f" AS w FROM (SELECT a.starts_at, (SELECT MIN(c.started_at) FROM {t['contact']} c "
+            f"WHERE c.person_id = a.person_id) AS fc FROM {t['appt']} a "
+            "WHERE a.starts_at >= %s AND a.starts_at < %s AND a.status = 'attended' "
+            f"AND NOT EXISTS (SELECT 1 FROM {t['appt']} b WHERE b.person_id = a.person_id "
+            "AND b.status = 'attended' AND (b.starts_at < a.starts_at "
+            "OR (b.starts_at = a.starts_at AND b.id < a.id)))) x) y",
+            [since, until],
+        ),
+        "contactos_canal": (
+            f"SELECT kind, COUNT(*) FROM {t['contact']} "
+            "WHERE started_at >= %s AND started_at < %s GROUP BY kind",
+            [since, until],
+        ),
         "edades": (
             "SELECT SUM(CASE WHEN p.birth_year BETWEEN %s AND %s THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN p.birth_year BETWEEN %s AND %s THEN 1 ELSE 0 END), "
@@ -921,6 +949,18 @@ def sql_tables(results: dict[str, Any]) -> dict[str, tuple[dict[str, int], int]]
         ),
         jornada_total,
     )
+    from cercania.reports.selectors import CHANNELS, WAIT_BANDS
+
+    waits = nonzero(
+        (str(label), n)
+        for (_low, _high, label), n in zip(WAIT_BANDS, results["primera_sesion"][0], strict=True)
+    )
+    out["primera_sesion"] = (waits, sum(waits.values()))
+    by_kind = dict(results["contactos_canal"])
+    channels = nonzero(
+        (str(label), sum(by_kind.get(kind, 0) for kind in kinds)) for _c, label, kinds in CHANNELS
+    )
+    out["contactos_canal"] = (channels, sum(channels.values()))
     ages = results["edades"][0]
     labels = [
         "Menores de 18 años",
