@@ -182,10 +182,19 @@ class HtmlBooker(HttpUser):
                 response.success()
                 return
         page = response.text
-        if not self._answer(
+        with self._post(
             "/agendar/hora/", page, {"time": random.choice(times)}, "booking: POST time"
-        ):
-            return
+        ) as response:
+            if response.status_code == 200 and "ya no está disponible" in response.text:
+                # Another woman took that time between the listing and her answer: the
+                # page asks again with a clear message. A lost race, not an error.
+                response.request_meta["name"] = "booking: POST time (slot taken → time)"
+                response.success()
+                return
+            if response.status_code != 302:
+                _fail(response, f"expected a redirect, got {response.status_code}")
+                return
+        self.wait()
         page = self.client.get("/agendar/nombre/", name="booking: name").text
         if not self._answer(
             "/agendar/nombre/", page, {"name": random.choice(NAMES)}, "booking: POST name"
