@@ -16,6 +16,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from cercania.lib.crypto import generate_hash_key, generate_key_entry
+from cercania.lib.logformat import LOG_FORMATS, console_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CERCANIA_VAR_DIR", BASE_DIR / "var"))
@@ -423,24 +424,11 @@ if EXIT_URL not in EXIT_ALLOWED_URLS:
     raise ImproperlyConfigured("CERCANIA_EXIT_URL must be one of CERCANIA_EXIT_ALLOWED_URLS")
 
 # "json": one object per line for a log collector (cercania/lib/logformat.py).
-LOG_FORMAT = envchoice("CERCANIA_LOG_FORMAT", "text", {"text", "json"})
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "cercania.lib.logformat.JsonFormatter"},
-    },
-    "filters": {"redact": {"()": "cercania.lib.logredact.RedactSecretsFilter"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["redact"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": os.environ.get("CERCANIA_LOG_LEVEL", "INFO")},
-    "loggers": {
+LOG_FORMAT = envchoice("CERCANIA_LOG_FORMAT", "text", set(LOG_FORMATS))
+LOGGING = console_logging(
+    log_format=LOG_FORMAT,
+    level=os.environ.get("CERCANIA_LOG_LEVEL", "INFO"),
+    loggers={
         # Without Django's own handlers (a console one in DEBUG, mail_admins): its
         # records go up to ours, which redact; Django's printed them unredacted.
         "django": {"handlers": [], "propagate": True},
@@ -449,4 +437,4 @@ LOGGING = {
         # One INFO line per login is noise; failures (WARNING) are still logged.
         "axes": {"level": "WARNING"},
     },
-}
+)

@@ -7,6 +7,8 @@ override anything here (the deploy test binds its own socket that way).
 
 import os
 
+from cercania.lib.logformat import LOG_FORMATS, console_logging
+
 wsgi_app = "cercania.wsgi:application"
 
 # systemd hands over this socket (cercania-web.socket, owned by nginx's user, mode
@@ -41,30 +43,17 @@ errorlog = "-"
 loglevel = "info"
 
 _log_format = os.environ.get("CERCANIA_LOG_FORMAT") or "text"
-if _log_format not in {"text", "json"}:
-    raise RuntimeError(f"CERCANIA_LOG_FORMAT must be one of ['json', 'text'], got {_log_format!r}")
+if _log_format not in LOG_FORMATS:
+    raise RuntimeError(
+        f"CERCANIA_LOG_FORMAT must be one of {sorted(LOG_FORMATS)}, got {_log_format!r}"
+    )
 # gunicorn's own lines (start, worker timeouts, errors) go through the same redaction
-# and format as the app's.
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "cercania.lib.logformat.JsonFormatter"},
-    },
-    "filters": {"redact": {"()": "cercania.lib.logredact.RedactSecretsFilter"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": _log_format,
-            "filters": ["redact"],
-            "stream": "ext://sys.stderr",
-        },
-    },
-    "root": {"level": "INFO", "handlers": ["console"]},
-    "loggers": {
+# and format as the app's: the one configuration of cercania/lib/logformat.py.
+logconfig_dict = console_logging(
+    log_format=_log_format,
+    loggers={
         "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
         # A logging config turns gunicorn's access log on: keep it off (see above).
         "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
     },
-}
+)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from .logredact import redact
 
@@ -35,3 +36,35 @@ class JsonFormatter(logging.Formatter):
         if record.exc_text:
             entry["exception"] = redact(record.exc_text)
         return json.dumps(entry, ensure_ascii=False)
+
+
+LOG_FORMATS = frozenset({"text", "json"})
+
+
+def console_logging(
+    *, log_format: str, level: str = "INFO", loggers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The logging configuration (dictConfig) of the app and of gunicorn itself
+    (deploy/gunicorn.conf.py): one console handler on stderr, in text or JSON, that
+    redacts every record before it is written."""
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"log format must be one of {sorted(LOG_FORMATS)}, got {log_format!r}")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {"()": "cercania.lib.logformat.JsonFormatter"},
+        },
+        "filters": {"redact": {"()": "cercania.lib.logredact.RedactSecretsFilter"}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["redact"],
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "root": {"level": level, "handlers": ["console"]},
+        "loggers": loggers or {},
+    }
