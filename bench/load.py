@@ -44,13 +44,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from benchdb import bench_database_url, postgres_admin
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
 BENCH_DB = "cercania_load_bench"
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 MAIN_USERS = ["PublicVisitor", "HtmlBooker", "ApiBooker", "Staff"]
 RATE_LIMITS = {
     "CERCANIA_MANAGE_LINK_LOOKUPS_PER_HOUR": "1000000",
@@ -63,22 +64,6 @@ TARGETS = {"booking_p95_ms": 1000, "pages_p95_ms": 300, "ratio": 0.5}
 
 def log(message: str) -> None:
     print(f"[load {datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
-
-
-def database_url(base: str | None) -> str:
-    parts = urlsplit(base or os.environ.get("DATABASE_URL") or DEFAULT_SERVER)
-    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-        sys.exit(f"bench/load.py needs a postgres:// URL, got {parts.scheme}://")
-    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, ""))
-
-
-def postgres_admin(url: str, statement: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    maintenance = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(statement)
 
 
 def server_environment(url: str, tmp: Path) -> dict[str, str]:
@@ -509,7 +494,7 @@ def main() -> int:
     args = parser.parse_args()
     args.seconds = args.seconds or int(args.minutes * 60)
     args.spawn_rate = args.spawn_rate or max(1.0, args.users / 10)
-    args.url = database_url(args.database_url)
+    args.url = bench_database_url(args.database_url, name=BENCH_DB)
     workers = args.workers or 2 * (os.cpu_count() or 1) + 1
     if not args.port:
         import socket

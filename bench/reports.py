@@ -39,11 +39,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from benchdb import bench_database_url, postgres_admin
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DB = "cercania_bench"
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_VAR = Path(tempfile.gettempdir()) / "cercania-bench-reports"
 SEED = 20250101
 FIRST_DAY, LAST_DAY = date(2024, 1, 1), date(2026, 12, 31)
@@ -66,22 +67,6 @@ TARGET_SECONDS = 1.0  # PostgreSQL
 
 
 # ---------------------------------------------------------------- database setup
-
-
-def postgres_url(base: str | None) -> str:
-    parts = urlsplit(base or os.environ.get("DATABASE_URL") or DEFAULT_SERVER)
-    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-        sys.exit(f"--db postgres needs a postgres:// URL, got {parts.scheme}://")
-    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, ""))
-
-
-def postgres_admin(url: str, statement: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    maintenance = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(statement)
 
 
 def postgres_exists(url: str) -> bool:
@@ -1043,7 +1028,7 @@ def main() -> None:
     if args.runs < 5:
         parser.error("--runs must be at least 5")
 
-    url = postgres_url(args.database_url) if args.db == "postgres" else None
+    url = bench_database_url(args.database_url, name=BENCH_DB) if args.db == "postgres" else None
     var_dir = args.var_dir if args.db == "sqlite" else args.var_dir / "postgres-keys"
     if args.rebuild:
         if url:

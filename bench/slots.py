@@ -36,13 +36,13 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from benchdb import bench_database_url, postgres_admin
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DB = "cercania_bench"
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 
 FIRST_DAY = date(2026, 11, 1)  # a Sunday; Monday 16 November is a federal rest day
 DAYS = 30
@@ -57,23 +57,6 @@ TARGET_RATIO = 5.0
 
 
 # ---------------------------------------------------------------- database setup
-
-
-def postgres_url(base: str | None) -> str:
-    parts = urlsplit(base or os.environ.get("DATABASE_URL") or DEFAULT_SERVER)
-    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-        sys.exit(f"--db postgres needs a postgres:// URL, got {parts.scheme}://")
-    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, ""))
-
-
-def postgres_admin(url: str, statement: str) -> None:
-    """Run CREATE/DROP DATABASE from the server's maintenance database."""
-    import psycopg
-
-    parts = urlsplit(url)
-    maintenance = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(statement)
 
 
 def setup_django(db: str, var_dir: Path, url: str | None) -> None:
@@ -504,7 +487,7 @@ def main() -> None:
         parser.error("--runs must be at least 30")
 
     var_dir = Path(tempfile.mkdtemp(prefix="cercania-bench-"))
-    url = postgres_url(args.database_url) if args.db == "postgres" else None
+    url = bench_database_url(args.database_url, name=BENCH_DB) if args.db == "postgres" else None
     if url:
         postgres_admin(url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
         postgres_admin(url, f"CREATE DATABASE {BENCH_DB}")
