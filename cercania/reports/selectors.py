@@ -45,6 +45,7 @@ from cercania.cases.models import (
     RiskLevel,
     ViolenceRecord,
 )
+from cercania.lib.analytic import analytic
 from cercania.privacy.models import Consent, ConsentPurpose
 from cercania.scheduling.models import Appointment, AvailabilityWindow
 
@@ -193,10 +194,20 @@ def women_attended_qs(f: Filters) -> QuerySet[Person]:
     )
 
 
-def women_attended(f: Filters) -> Table:
-    """Unique women attended, new (first attention ever in the period) or returning."""
+def _age_label(low: int, high: int) -> str:
+    if low == 0:
+        return str(_("Menores de 18 años"))
+    if high >= 200:
+        return str(_("%(low)s años o más")) % {"low": low}
+    return str(_("%(low)s a %(high)s años")) % {"low": low, "high": high}
+
+
+def _women_tables(f: Filters) -> tuple[Table, Table]:
+    """Women attended (new or returning) and their age groups: one aggregate over the
+    set of women, which is the costly part of both (a year's contacts)."""
     since, _until = _bounds(f)
-    women = women_attended_qs(f)
+    # Attended before the period: index-only probes per woman (contacts by person and
+    # time; attended sessions by the partial index scheduling_appt_attended).
     before = Q(Exists(Contact.objects.filter(person=OuterRef("pk"), started_at__lt=since))) | Q(
         Exists(
             Appointment.objects.filter(
@@ -206,8 +217,19 @@ def women_attended(f: Filters) -> Table:
             )
         )
     )
-    counts = women.aggregate(total=Count("pk"), returning=Count("pk", filter=before))
-    return Table(
+    # Age reached in the period's final year (from the birth year she gave).
+    year = f.end.year
+    ages = {
+        f"g{low}": Count("pk", filter=Q(birth_year__lte=year - low, birth_year__gte=year - high))
+        for low, high in AGE_GROUPS
+    }
+    counts = women_attended_qs(f).aggregate(
+        total=Count("pk"),
+        returning=Count("pk", filter=before),
+        unknown=Count("pk", filter=Q(birth_year__isnull=True)),
+        **ages,
+    )
+    women = Table(
         key="mujeres",
         title=str(_("Mujeres atendidas")),
         rows=[
@@ -216,6 +238,26 @@ def women_attended(f: Filters) -> Table:
         ],
         total=counts["total"],
     )
+    age_rows = [(_age_label(low, high), counts[f"g{low}"]) for low, high in AGE_GROUPS]
+    age_rows.append((str(_("Sin dato")), counts["unknown"]))
+    by_age = Table(
+        key="edades",
+        title=str(_("Mujeres atendidas por grupo de edad")),
+        rows=age_rows,
+        label_header=str(_("Edad")),
+        value_header=str(_("Mujeres")),
+    )
+    return women, by_age
+
+
+def women_attended(f: Filters) -> Table:
+    """Unique women attended, new (first attention ever in the period) or returning."""
+    return _women_tables(f)[0]
+
+
+def age_groups(f: Filters) -> Table:
+    """Women attended by age reached in the period's final year (from birth year)."""
+    return _women_tables(f)[1]
 
 
 def _ranked(rows: Any) -> list[tuple[str, int]]:
@@ -231,25 +273,6 @@ def _choice_rows(
     return [(str(label), counts.get(value, 0)) for value, label in choices]
 
 
-def contacts_by_kind(f: Filters) -> Table:
-    return Table(
-        key="contactos_tipo",
-        title=str(_("Contactos por tipo")),
-        rows=_choice_rows(contacts(f), "kind", Contact.Kind.choices),
-    )
-
-
-def contacts_by_line(f: Filters) -> Table:
-    rows = (
-        contacts(f).values_list("line__name").annotate(n=Count("pk")).order_by("-n", "line__name")
-    )
-    return Table(
-        key="contactos_linea",
-        title=str(_("Contactos por línea o servicio")),
-        rows=[(name or str(_("Sin línea")), n) for name, n in rows],
-    )
-
-
 # How a contact reached her: every kind of contact is one of three channels (a call on
 # a line and a phone session are both the telephone).
 CHANNELS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
@@ -263,29 +286,90 @@ CHANNELS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
 )
 
 
+def _contact_tables(f: Filters) -> dict[str, Table]:
+    """The four contact tables (by kind, line, channel; calls in and out of hours) from
+    one scan of the period's contacts, grouped by the three columns they split on.
+
+    The grouped rows are a few dozen (kinds × lines × in/out of hours), so adding them
+    up here is not a loop over contacts."""
+    grouped = list(
+        contacts(f)
+        .values_list("kind", "line__name", "out_of_hours")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_kind: dict[str, int] = {}
+    by_line: dict[str | None, int] = {}
+    calls = {True: 0, False: 0}
+    for kind, line, out_of_hours, n in grouped:
+        by_kind[kind] = by_kind.get(kind, 0) + n
+        by_line[line] = by_line.get(line, 0) + n
+        if kind in CALLS:
+            calls[bool(out_of_hours)] += n
+    no_line = str(_("Sin línea"))
+    return {
+        "contactos_tipo": Table(
+            key="contactos_tipo",
+            title=str(_("Contactos por tipo")),
+            rows=[(str(label), by_kind.get(value, 0)) for value, label in Contact.Kind.choices],
+        ),
+        "contactos_linea": Table(
+            key="contactos_linea",
+            title=str(_("Contactos por línea o servicio")),
+            rows=sorted(
+                ((name or no_line, n) for name, n in by_line.items()),
+                key=lambda row: (-row[1], row[0]),
+            ),
+        ),
+        "contactos_canal": Table(
+            key="contactos_canal",
+            title=str(_("Contactos por canal")),
+            rows=[
+                (str(label), sum(by_kind.get(kind, 0) for kind in kinds))
+                for _code, label, kinds in CHANNELS
+            ],
+            label_header=str(_("Canal")),
+            value_header=str(_("Contactos")),
+        ),
+        "llamadas_horario": Table(
+            key="llamadas_horario",
+            title=str(_("Llamadas dentro y fuera de horario")),
+            rows=[
+                (str(_("Dentro del horario")), calls[False]),
+                (str(_("Fuera del horario")), calls[True]),
+            ],
+        ),
+    }
+
+
+def contacts_by_kind(f: Filters) -> Table:
+    return _contact_tables(f)["contactos_tipo"]
+
+
+def contacts_by_line(f: Filters) -> Table:
+    return _contact_tables(f)["contactos_linea"]
+
+
 def contacts_by_channel(f: Filters) -> Table:
     """Contacts (sessions and calls) by channel: video, telephone, in person."""
-    counts = contacts(f).aggregate(
-        **{code: Count("pk", filter=Q(kind__in=kinds)) for code, _label, kinds in CHANNELS}
-    )
-    return Table(
-        key="contactos_canal",
-        title=str(_("Contactos por canal")),
-        rows=[(str(label), counts[code]) for code, label, _kinds in CHANNELS],
-        label_header=str(_("Canal")),
-        value_header=str(_("Contactos")),
-    )
+    return _contact_tables(f)["contactos_canal"]
+
+
+def calls_out_of_hours(f: Filters) -> Table:
+    return _contact_tables(f)["llamadas_horario"]
 
 
 def sessions(f: Filters) -> Table:
     """Sessions in the period by what became of them. Booked = every appointment."""
-    counts = appointments(f).aggregate(
-        booked=Count("pk"),
-        attended=Count("pk", filter=Q(status=Appointment.Status.ATTENDED)),
-        no_show=Count("pk", filter=Q(status=Appointment.Status.NO_SHOW)),
-        cancelled=Count("pk", filter=Q(status__in=CANCELLED)),
-        pending=Count("pk", filter=Q(status=Appointment.Status.CONFIRMED)),
-    )
+    # One GROUP BY status, as a few grouped rows, not one FILTER per outcome.
+    by_status = dict(appointments(f).values_list("status").annotate(n=Count("pk")).order_by())
+    counts = {
+        "booked": sum(by_status.values()),
+        "attended": by_status.get(Appointment.Status.ATTENDED, 0),
+        "no_show": by_status.get(Appointment.Status.NO_SHOW, 0),
+        "cancelled": sum(by_status.get(status, 0) for status in CANCELLED),
+        "pending": by_status.get(Appointment.Status.CONFIRMED, 0),
+    }
     return Table(
         key="sesiones",
         title=str(_("Sesiones")),
@@ -328,12 +412,17 @@ def first_sessions(f: Filters) -> QuerySet[Appointment]:
     attended = Appointment.objects.filter(status=Appointment.Status.ATTENDED)
     if f.service:
         attended = attended.filter(service__code=f.service)
-    first_pk = attended.filter(person=OuterRef("person_id")).order_by("starts_at", "pk")
+    # First = no attended session of hers before it (the id breaks a tie in time): an
+    # index-only probe of scheduling_appt_attended, where ORDER BY … LIMIT 1 per session
+    # would sort her sessions each time.
+    earlier = attended.filter(person=OuterRef("person_id"), starts_at__lte=OuterRef("starts_at"))
+    earlier = earlier.filter(Q(starts_at__lt=OuterRef("starts_at")) | Q(pk__lt=OuterRef("pk")))
     first_contact = Contact.objects.filter(person=OuterRef("person_id")).order_by("started_at")
     zone = _zone()
     return (
         appointments(f)
-        .filter(status=Appointment.Status.ATTENDED, pk=Subquery(first_pk.values("pk")[:1]))
+        .filter(status=Appointment.Status.ATTENDED)
+        .filter(~Exists(earlier))
         .annotate(
             contact_at=Least(
                 Coalesce(Subquery(first_contact.values("started_at")[:1]), F("starts_at")),
@@ -349,56 +438,53 @@ def first_sessions(f: Filters) -> QuerySet[Appointment]:
     )
 
 
-def _band(low: int, high: int | None) -> Q:
-    band = Q(waited__gte=timedelta(days=low))
-    return band & Q(waited__lte=timedelta(days=high)) if high is not None else band
+def _waits(f: Filters) -> list[tuple[int, int]]:
+    """(days waited, women) for the first sessions of the period, fewest days first.
+
+    Grouped by the wait, so the two first-contact probes run once per session (an
+    aggregate with one FILTER per band would repeat them in every band); the rows are
+    one per distinct number of days, a few hundred at most."""
+    waits: QuerySet[Any] = first_sessions(f)  # annotated: the plugin cannot see `waited`
+    grouped = waits.values_list("waited").annotate(n=Count("pk")).order_by("waited")
+    return [(waited.days, n) for waited, n in grouped]
 
 
-def time_to_first_session(f: Filters) -> Table:
+def time_to_first_session(f: Filters, *, waits: list[tuple[int, int]] | None = None) -> Table:
     """Women whose first attended session fell in the period, by days waited since
     their first contact."""
-    counts = first_sessions(f).aggregate(
-        **{f"d{low}": Count("pk", filter=_band(low, high)) for low, high, _label in WAIT_BANDS}
-    )
+    waits = _waits(f) if waits is None else waits
+    rows = [
+        (
+            str(label),
+            sum(n for days, n in waits if days >= low and (high is None or days <= high)),
+        )
+        for low, high, label in WAIT_BANDS
+    ]
     return Table(
         key="primera_sesion",
         title=str(_("Del primer contacto a la primera sesión")),
-        rows=[(str(label), counts[f"d{low}"]) for low, _high, label in WAIT_BANDS],
+        rows=rows,
         label_header=str(_("Tiempo de espera")),
         value_header=str(_("Mujeres")),
     )
 
 
-def median_days_to_first_session(f: Filters) -> float | None:
-    """The median of those waits, in days (None without any first session).
-
-    The database sorts and picks the middle one or two: no list of waits in Python."""
-    waits: QuerySet[Any] = first_sessions(f)  # annotated: the plugin cannot see `waited`
-    n = waits.count()
+def median_days_to_first_session(
+    f: Filters, *, waits: list[tuple[int, int]] | None = None
+) -> float | None:
+    """The median of those waits, in days (None without any first session): the middle
+    one or two of the counted waits, found by walking the grouped counts."""
+    waits = _waits(f) if waits is None else waits
+    n = sum(count for _days, count in waits)
     if not n:
         return None
-    middle = list(
-        waits.order_by(F("waited").asc()).values_list("waited", flat=True)[
-            (n - 1) // 2 : n // 2 + 1
-        ]
-    )
-    return sum(w.total_seconds() for w in middle) / len(middle) / 86400
-
-
-def calls_out_of_hours(f: Filters) -> Table:
-    counts = (
-        contacts(f)
-        .filter(kind__in=CALLS)
-        .aggregate(total=Count("pk"), outside=Count("pk", filter=Q(out_of_hours=True)))
-    )
-    return Table(
-        key="llamadas_horario",
-        title=str(_("Llamadas dentro y fuera de horario")),
-        rows=[
-            (str(_("Dentro del horario")), counts["total"] - counts["outside"]),
-            (str(_("Fuera del horario")), counts["outside"]),
-        ],
-    )
+    wanted = {(n - 1) // 2, n // 2}  # positions of the middle one or two, from 0
+    middle: list[int] = []
+    seen = 0
+    for days, count in waits:
+        middle.extend(days for position in wanted if seen <= position < seen + count)
+        seen += count
+    return sum(middle) / len(middle)
 
 
 def top_matters(f: Filters, *, n: int = 10) -> Table:
@@ -415,7 +501,7 @@ def top_matters(f: Filters, *, n: int = 10) -> Table:
         key="materias",
         title=str(_("Materias más frecuentes")),
         rows=_ranked(rows)[:n],
-        total=opened.filter(matters__isnull=False).distinct().count(),
+        total=through.aggregate(n=Count("case_id", distinct=True))["n"],
         label_header=str(_("Materia")),
         value_header=str(_("Expedientes")),
     )
@@ -441,7 +527,7 @@ def _violence_by_catalogue(
         key=key,
         title=title,
         rows=_ranked(rows),
-        total=records.filter(**{f"{field}__isnull": False}).distinct().count(),
+        total=through.aggregate(n=Count("violencerecord_id", distinct=True))["n"],
         label_header=label_header,
         value_header=str(_("Expedientes")),
     )
@@ -591,37 +677,6 @@ def women_by_jornada(f: Filters) -> Table:
     )
 
 
-def age_groups(f: Filters) -> Table:
-    """Women attended by age reached in the period's final year (from birth year)."""
-    year = f.end.year
-    women = women_attended_qs(f)
-    aggregates: dict[str, Count] = {}
-    labels: list[tuple[str, str]] = []
-    for low, high in AGE_GROUPS:
-        key = f"g{low}"
-        aggregates[key] = Count(
-            "pk", filter=Q(birth_year__lte=year - low, birth_year__gte=year - high)
-        )
-        if low == 0:
-            label = str(_("Menores de 18 años"))
-        elif high >= 200:
-            label = str(_("%(low)s años o más")) % {"low": low}
-        else:
-            label = str(_("%(low)s a %(high)s años")) % {"low": low, "high": high}
-        labels.append((key, label))
-    aggregates["unknown"] = Count("pk", filter=Q(birth_year__isnull=True))
-    counts = women.aggregate(**aggregates)
-    rows = [(label, counts[key]) for key, label in labels]
-    rows.append((str(_("Sin dato")), counts["unknown"]))
-    return Table(
-        key="edades",
-        title=str(_("Mujeres atendidas por grupo de edad")),
-        rows=rows,
-        label_header=str(_("Edad")),
-        value_header=str(_("Mujeres")),
-    )
-
-
 def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
     merged: list[tuple[float, float]] = []
     for start, end in sorted(intervals):
@@ -710,16 +765,20 @@ def occupancy(f: Filters) -> tuple[int, int]:
     return (int(booked.total_seconds() // 60) if booked else 0, available)
 
 
+@analytic
 def dashboard(f: Filters) -> list[Table]:
-    """Every count table of the dashboard, in reading order."""
+    """Every count table of the dashboard, in reading order. Tables that come from one
+    scan (the women and their ages; the four contact tables) are computed together."""
+    women, by_age = _women_tables(f)
+    contact_tables = _contact_tables(f)
     return [
-        women_attended(f),
+        women,
         sessions(f),
         time_to_first_session(f),
-        contacts_by_kind(f),
-        contacts_by_line(f),
-        contacts_by_channel(f),
-        calls_out_of_hours(f),
+        contact_tables["contactos_tipo"],
+        contact_tables["contactos_linea"],
+        contact_tables["contactos_canal"],
+        contact_tables["llamadas_horario"],
         top_matters(f),
         violence_by_type(f),
         violence_by_modality(f),
@@ -729,7 +788,7 @@ def dashboard(f: Filters) -> list[Table]:
         follow_ups_overdue(f),
         women_by_organization(f),
         women_by_jornada(f),
-        age_groups(f),
+        by_age,
     ]
 
 

@@ -288,6 +288,14 @@ class Appointment(models.Model):
             # Reports: appointments(f) of reports/selectors.py reads a period's sessions
             # of every advisor (sessions, women attended, women by organisation/jornada).
             models.Index(fields=["starts_at", "status"], name="scheduling_appt_start_status"),
+            # Reports: her first attended session, and whether she was attended before
+            # the period, are index-only probes per woman (new vs returning, first
+            # session; the id breaks a tie between two sessions at the same time).
+            models.Index(
+                fields=["person", "starts_at", "id"],
+                name="scheduling_appt_attended",
+                condition=models.Q(status="attended"),
+            ),
         ]
 
     def __str__(self) -> str:

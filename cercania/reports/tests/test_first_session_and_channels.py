@@ -175,3 +175,29 @@ def test_the_dashboard_and_exports_carry_the_new_indicators(waits, coordinator, 
     )
     assert export.status_code == 200
     assert "De 8 a 30 días,1" in export.content.decode("utf-8-sig")
+
+
+def test_two_first_sessions_at_the_same_time_count_her_once(
+    waits, make_advisor, legal_service, book
+):
+    # Rare, but two advisers can hold sessions of hers at the same start: the first
+    # session is still one (the lower id breaks the tie), and she waited 0 days once.
+    from cercania.scheduling.models import Appointment
+
+    make_advisor()
+    start = local(2026, 12, 10, 9)
+    first = book(
+        legal_service, start, now=start - timedelta(days=1), name="Gala", phone="614 555 0190"
+    ).appointment
+    twin = book(
+        legal_service, start, now=start - timedelta(days=1), name="Gala", phone="614 555 0191"
+    ).appointment
+    assert first.advisor_id != twin.advisor_id
+    Appointment.objects.filter(pk=twin.pk).update(person=first.person)
+    _attend(first)
+    _attend(twin)
+    table = selectors.time_to_first_session(DECEMBER)
+    assert dict(table.rows)["El mismo día"] == 2  # Berta and Gala, Gala once
+    assert table.total == 5
+    # Waits 0, 0, 1, 3, 11: the middle one.
+    assert selectors.median_days_to_first_session(DECEMBER) == pytest.approx(1.0)
