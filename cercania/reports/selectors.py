@@ -449,10 +449,10 @@ def _waits(f: Filters) -> list[tuple[int, int]]:
     return [(waited.days, n) for waited, n in grouped]
 
 
-def time_to_first_session(f: Filters, *, waits: list[tuple[int, int]] | None = None) -> Table:
+def time_to_first_session(f: Filters) -> Table:
     """Women whose first attended session fell in the period, by days waited since
     their first contact."""
-    waits = _waits(f) if waits is None else waits
+    waits = _waits(f)
     rows = [
         (
             str(label),
@@ -469,12 +469,11 @@ def time_to_first_session(f: Filters, *, waits: list[tuple[int, int]] | None = N
     )
 
 
-def median_days_to_first_session(
-    f: Filters, *, waits: list[tuple[int, int]] | None = None
-) -> float | None:
+@analytic
+def median_days_to_first_session(f: Filters) -> float | None:
     """The median of those waits, in days (None without any first session): the middle
     one or two of the counted waits, found by walking the grouped counts."""
-    waits = _waits(f) if waits is None else waits
+    waits = _waits(f)
     n = sum(count for _days, count in waits)
     if not n:
         return None
