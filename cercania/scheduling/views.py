@@ -116,15 +116,16 @@ class Flow:
                 return self.url(earlier)
         return None
 
-    def slots(self) -> list:  # type: ignore[type-arg]
+    def slots(self, day: date | None = None) -> list:  # type: ignore[type-arg]
+        """Her free times within the booking horizon: every day, or one day's."""
         service = self.service
         if service is None:
             return []
         today = timezone.localdate()
         return bookable_slots(
             service=service,
-            first_day=today,
-            last_day=today + timedelta(days=settings.BOOKING_HORIZON_DAYS),
+            first_day=day or today,
+            last_day=day or today + timedelta(days=settings.BOOKING_HORIZON_DAYS),
             jornada=self.jornada,
             modality=self.state.get("modality"),
         )
@@ -256,7 +257,8 @@ def _day(request: HttpRequest, flow: Flow, step: str) -> HttpResponse:
 
 
 def _time(request: HttpRequest, flow: Flow, step: str) -> HttpResponse:
-    starts = _days(flow).get(date.fromisoformat(flow.state["day"]), [])
+    # Only her day's times: computing the whole month to keep one day cost four times more.
+    starts = [slot.start for slot in flow.slots(date.fromisoformat(flow.state["day"]))]
     if not starts:
         messages.error(request, _("Ese día ya no tiene horarios disponibles. Elige otro día."))
         flow.state.pop("day", None)
