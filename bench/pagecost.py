@@ -8,14 +8,17 @@ The app runs in this process on its own PostgreSQL database `cercania_load_pagec
 (dropped first if left over, dropped at the end unless --keep), with the environment of
 bench/load.py's server (DEBUG off, fresh keys, the bench URLconf with /bench/bare/),
 loaded the same way: the IMM Chihuahua profile and --advisors legal advisers through
-the services. Each page is requested through Django's test client by a visitor whose
-session is at that step of the booking flow, as a locust user's is.
+the services. Each page is requested through Django's WSGI handler, as gunicorn calls
+it, by a visitor whose session stands at that step of the booking flow (as a locust
+user's does). The pages are timed round robin, one request of each per round.
 
-Per page it prints the CPU time of this process per request (time.process_time: the
-app's own work, not time spent waiting for a core, so a busy machine barely moves
-it), the CPU time of the PostgreSQL backend serving this process (from /proc, at
-the kernel's tick resolution: read it over many requests), the queries per request,
-and the wall time. The first two together are what a request takes from the 2 cores.
+Per page it prints the median and mean CPU time of this process per request
+(time.process_time: the app's own work, not time spent waiting for a core; a busy
+machine still inflates it somewhat, so compare figures of one run), the CPU time of
+the PostgreSQL backend serving this process (from /proc, at the kernel's tick
+resolution: read it over many requests), the queries per request and the median wall
+time. The app and PostgreSQL figures together are what a request takes from the cores,
+before gunicorn's own work and the client's.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -210,28 +212,45 @@ def measure(args: argparse.Namespace) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
-    rows = []
+    statuses: dict[str, int] = {}
+    query_counts: dict[str, int] = {}
     for name, (path, client) in pages.items():
-        get: Callable[[], int] = lambda path=path, client=client: client.get(path)  # noqa: E731
-        status = get()
+        statuses[name] = client.get(path)
         for _ in range(args.warmup):
-            get()
+            client.get(path)
         with CaptureQueriesContext(connection) as captured:
-            get()
+            client.get(path)
         queries = [q["sql"] for q in captured]
+        query_counts[name] = len(queries)
         if args.queries:
             print(f"{name} {path}:")
             for sql in queries:
                 print(f"    {sql[:160]}")
-        cpu_times, walls = [], []
-        db_before = backend_cpu_seconds(backend)
-        for _ in range(args.runs):
+    # Round robin, one request of each page per round: a burst of load from other
+    # processes weighs on every page alike.
+    cpu_times: dict[str, list[float]] = {name: [] for name in pages}
+    walls: dict[str, list[float]] = {name: [] for name in pages}
+    db_seconds = dict.fromkeys(pages, 0.0)
+    for _ in range(args.runs):
+        for name, (path, client) in pages.items():
+            db_before = backend_cpu_seconds(backend)
             wall, cpu = time.perf_counter(), time.process_time()
-            get()
-            cpu_times.append(time.process_time() - cpu)
-            walls.append(time.perf_counter() - wall)
-        db = (backend_cpu_seconds(backend) - db_before) / args.runs
-        rows.append((name, path, status, cpu_times, db, len(queries), walls))
+            client.get(path)
+            cpu_times[name].append(time.process_time() - cpu)
+            walls[name].append(time.perf_counter() - wall)
+            db_seconds[name] += backend_cpu_seconds(backend) - db_before
+    rows = [
+        (
+            name,
+            path,
+            statuses[name],
+            cpu_times[name],
+            db_seconds[name] / args.runs,
+            query_counts[name],
+            walls[name],
+        )
+        for name, (path, _client) in pages.items()
+    ]
 
     print()
     print(
@@ -239,7 +258,7 @@ def measure(args: argparse.Namespace) -> int:
         f"DEBUG off, PostgreSQL; load average {os.getloadavg()[0]:.1f}"
     )
     header = (
-        f"{'page':<13} {'path':<22} {'st':>3} {'app CPU ms':>10} {'p90':>6} "
+        f"{'page':<13} {'path':<22} {'st':>3} {'app CPU ms':>10} {'mean':>6} "
         f"{'db CPU ms':>9} {'queries':>7} {'wall ms':>8}"
     )
     print(header)
@@ -248,8 +267,8 @@ def measure(args: argparse.Namespace) -> int:
         shown = path if len(path) <= 22 else path[:19] + "…"
         print(
             f"{name:<13} {shown:<22} {status:>3} "
-            f"{statistics.mean(cpu_times) * 1000:>10.2f} "
-            f"{statistics.quantiles(cpu_times, n=10)[-1] * 1000:>6.2f} "
+            f"{statistics.median(cpu_times) * 1000:>10.2f} "
+            f"{statistics.mean(cpu_times) * 1000:>6.2f} "
             f"{db * 1000:>9.2f} {queries:>7} {statistics.median(walls) * 1000:>8.2f}"
         )
     if connection.settings_dict["CONN_HEALTH_CHECKS"]:

@@ -25,7 +25,7 @@ holds are shared by every request of the process: read them, never change or sav
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -49,6 +49,9 @@ class PublicProfile:
     # Newest first, as current_privacy_notice picks them.
     privacy_notices: tuple[PrivacyNotice, ...]
     loaded_at: float
+    # The parts of every public page made of these rows alone, rendered once per
+    # language (templatetags/profile_fragments.py): they live and die with this copy.
+    fragments: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
 
     @property
     def bookable_services(self) -> list[Service]:

@@ -164,3 +164,26 @@ def test_a_copy_loaded_while_a_change_happens_is_not_kept(monkeypatch):
     monkeypatch.undo()
 
     assert [s.code for s in public_profile.public_profile().services] == ["x"]
+
+
+def test_the_parts_kept_with_the_profile_follow_her_language(client):
+    institute_configure(profile=PROFILE)
+    assert "Salir rápido" in client.get("/").content.decode()
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    html = client.get("/").content.decode()
+    assert "Quick exit" in html and "Salir rápido" not in html
+    assert "Salir rápido" in Client().get("/").content.decode()
+
+
+def test_an_emergency_line_added_shows_in_every_page_footer_at_once(client):
+    institute_configure(profile=PROFILE)
+    assert "089" not in client.get("/seguridad/").content.decode()
+
+    institute_configure(
+        profile={**PROFILE, "emergency_lines": [{"label": "Denuncia anónima", "number": "089"}]}
+    )
+
+    html = client.get("/seguridad/").content.decode()
+    assert 'href="tel:089"' in html and 'href="tel:911"' in html
