@@ -236,7 +236,21 @@ def _days(flow: Flow) -> dict[date, list[datetime]]:
     return by_day
 
 
+def _offered_day(flow: Flow, answer: str) -> str | None:
+    """Her answer if it is a day with a free time (what DayForm accepts), else None."""
+    try:
+        day = date.fromisoformat(answer)
+    except ValueError:
+        return None
+    return answer if answer == day.isoformat() and flow.slots(day) else None
+
+
 def _day(request: HttpRequest, flow: Flow, step: str) -> HttpResponse:
+    if request.method == "POST" and (answer := _offered_day(flow, request.POST.get("day", ""))):
+        # Checking her answer needs that day's times only: the month is computed again
+        # only to ask once more (no answer, or a day whose times are all gone).
+        flow.set("day", answer)
+        return _next(request, flow)
     by_day = _days(flow)
     choices = [
         (
