@@ -58,6 +58,11 @@ def main() -> int:
     parser.add_argument("--profile", help="profile this page (its name or path) instead")
     parser.add_argument("--profile-lines", type=int, default=40)
     parser.add_argument("--queries", action="store_true", help="print each page's SQL")
+    parser.add_argument(
+        "--no-health-checks",
+        action="store_true",
+        help="turn CONN_HEALTH_CHECKS off, to weigh its SELECT 1 per request",
+    )
     parser.add_argument("--database-url", help="server (default DATABASE_URL, else local)")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
@@ -189,6 +194,9 @@ def measure(args: argparse.Namespace) -> int:
     from django.test.utils import CaptureQueriesContext
 
     pages = visitors()
+    if args.no_health_checks:
+        connection.settings_dict["CONN_HEALTH_CHECKS"] = False
+        connection.close()  # read again when it connects
     if args.profile:
         name = next((n for n, (p, _c) in pages.items() if args.profile in (n, p)), None)
         if name is None:

@@ -192,7 +192,9 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     # Persistent connections, checked before reuse: after PostgreSQL restarts (an
     # outage, a failover) a stale connection is replaced instead of failing her next
-    # request (cercania/operations/tests/test_database_outage.py).
+    # request (cercania/operations/tests/test_database_outage.py). The check is a
+    # SELECT 1 at the first query of each request: about 0.1 ms of CPU, some 3 % of a
+    # booking question (bench/pagecost.py --no-health-checks), kept for that.
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
