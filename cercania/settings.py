@@ -263,6 +263,9 @@ OTP_TOTP_ISSUER = os.environ.get("CERCANIA_OTP_ISSUER", "Cercanía")
 SESSION_IDLE_TIMEOUT_MINUTES = envint("CERCANIA_SESSION_IDLE_MINUTES", 30)
 SESSION_ABSOLUTE_HOURS = envint("CERCANIA_SESSION_ABSOLUTE_HOURS", 10)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+# Django's database sessions (server-side, for staff and for her booking answers),
+# read with a plain SELECT instead of the ORM (cercania/lib/sessions.py).
+SESSION_ENGINE = "cercania.lib.sessions"
 # Enforces the two limits above on the server, and ends the sessions of a disabled
 # user or of one ended from her sessions page. It needs request.user, its OTP device
 # and messages, so it goes right after MessageMiddleware.
