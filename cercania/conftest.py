@@ -42,6 +42,15 @@ def _isolated_var_dir(tmp_path, settings):
     settings.VAR_DIR = tmp_path
 
 
+@pytest.fixture(autouse=True)
+def _fresh_public_profile():
+    # A transactional test ends by flushing every table, which sends no signal: the
+    # next test must not start with the institute profile that test cached.
+    from cercania.institute.public_profile import profile_changed
+
+    profile_changed()
+
+
 @pytest.fixture
 def migration_data():
     """Rows that data migrations create (role groups, catalogues: matters, risk

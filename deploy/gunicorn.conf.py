@@ -27,9 +27,16 @@ def _cores() -> int:
 
 
 # gunicorn's rule of thumb for synchronous workers: 2 × cores + 1. Each worker holds
-# about 100 MB; WEB_CONCURRENCY overrides the count on a small machine.
+# about 100 MB; WEB_CONCURRENCY overrides the count on a small machine. A request here
+# is mostly Python on a core (bench/pagecost.py: 1–15 ms of CPU, well under 1 ms of it
+# waiting for the local PostgreSQL), so more workers than this add memory, not
+# throughput; with only one per core a core would sit idle while its worker waits on
+# PostgreSQL or a slot booking's lock.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * _cores() + 1)
-worker_class = "sync"  # nginx buffers slow clients, so sync workers are never held by them
+# Sync, not gthread or gevent: nginx buffers slow clients, so a sync worker is never
+# held by one; threads would share one GIL over CPU-bound requests, and nginx talks to
+# gunicorn one request per connection over the socket, so keep-alive would gain nothing.
+worker_class = "sync"
 timeout = 30  # a request past this is killed and logged (exports included: see docs/deploy.md)
 graceful_timeout = 30  # on restart, requests in flight get this long to finish
 max_requests = 1000  # recycle workers now and then: a slow leak never grows for weeks

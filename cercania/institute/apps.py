@@ -6,3 +6,8 @@ class InstituteConfig(AppConfig):
     name = "cercania.institute"
     label = "institute"
     verbose_name = _("institute")
+
+    def ready(self) -> None:
+        from .public_profile import connect_signals
+
+        connect_signals()

@@ -5,12 +5,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .selectors import emergency_lines, institute_profile
+from .public_profile import public_profile
 
 
 def institute(request: HttpRequest) -> dict[str, Any]:
-    # Lazy: staff pages and the admin that never show the profile do not query it.
+    # Lazy: staff pages and the admin that never show the profile do not read it.
     return {
-        "institute": SimpleLazyObject(institute_profile),
-        "emergency_lines": SimpleLazyObject(lambda: list(emergency_lines())),
+        "institute": SimpleLazyObject(lambda: public_profile().institute),
+        "emergency_lines": SimpleLazyObject(lambda: list(public_profile().emergency_lines)),
     }

@@ -13,6 +13,7 @@ from django.utils import timezone
 from cercania.lib.opening import HORIZON_DAYS, OpeningState, WeeklyWindow, opening_state
 
 from .models import ClosedDay, EmergencyLine, Institute, PrivacyNotice, Service
+from .public_profile import public_profile
 
 
 def institute_zone() -> ZoneInfo:
@@ -27,8 +28,9 @@ def emergency_lines() -> QuerySet[EmergencyLine]:
     return EmergencyLine.objects.all()
 
 
-def public_services() -> QuerySet[Service]:
-    return Service.objects.filter(active=True).prefetch_related("opening_hours")
+def public_services() -> list[Service]:
+    """Active services, their opening hours prefetched (the per-process copy: read only)."""
+    return list(public_profile().services)
 
 
 def closed_dates_between(*, start: date, end: date) -> set[date]:
@@ -67,19 +69,15 @@ class ServiceStatus:
 def public_services_with_status(*, at: datetime | None = None) -> list[ServiceStatus]:
     at = at or timezone.now()
     today = at.astimezone(institute_zone()).date()
-    closed = closed_dates_between(
+    profile = public_profile()
+    closed = profile.closed_dates_between(
         start=today - timedelta(days=1), end=today + timedelta(days=HORIZON_DAYS)
     )
     return [
         ServiceStatus(service=s, state=service_opening_state(service=s, at=at, closed_dates=closed))
-        for s in public_services()
+        for s in profile.services
     ]
 
 
 def current_privacy_notice(*, kind: str) -> PrivacyNotice | None:
-    today = timezone.localdate()
-    return (
-        PrivacyNotice.objects.filter(kind=kind, published_on__lte=today)
-        .order_by("-published_on", "-id")
-        .first()
-    )
+    return public_profile().privacy_notice(kind=kind, today=timezone.localdate())

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
-from cercania.institute.models import ClosedDay, Service
+from cercania.institute.models import Service
+from cercania.institute.public_profile import public_profile
 from cercania.institute.selectors import institute_zone
 
 from . import slots as slot_math
@@ -40,7 +41,8 @@ def bookable_slots(
 ) -> list[slot_math.Slot]:
     """Slots of a service between two local dates.
 
-    Five queries, or four when the caller prefetched the service's opening hours.
+    Four queries, or three when the caller prefetched the service's opening hours (the
+    closed days come from the institute's per-process profile).
     """
     rules = booking_rules(service=service, now=now)
     zone = rules.zone
@@ -93,13 +95,8 @@ def bookable_slots(
     opening = [
         slot_math.WeeklyRow(0, r.weekday, r.opens, r.closes) for r in service.opening_hours.all()
     ]
-    # Query 4: closed days.
-    closed = set(
-        ClosedDay.objects.filter(date__gte=first_day, date__lte=last_day).values_list(
-            "date", flat=True
-        )
-    )
-    # Query 5: what keeps each advisor busy: active appointments and time off, in one round trip.
+    closed = public_profile().closed_dates_between(start=first_day, end=last_day)
+    # Query 4: what keeps each advisor busy: active appointments and time off, in one round trip.
     busy = _busy_index(
         advisor_ids=list(advisors),
         range_start=range_start,
@@ -109,7 +106,7 @@ def bookable_slots(
 
     capacity_left = None
     if jornada is not None and jornada.daily_capacity is not None:
-        # Query 6: how many of the jornada's places each day already holds.
+        # Query 5: how many of the jornada's places each day already holds.
         taken = dict(
             Appointment.objects.filter(jornada=jornada, status__in=Appointment.ACTIVE_STATUSES)
             .values_list("starts_at__date")
@@ -206,9 +203,15 @@ def open_jornada_by_code(code: str) -> Jornada | None:
 
 
 def bookable_services(*, jornada: Jornada | None = None) -> list[Service]:
-    services = Service.objects.filter(active=True, bookable_online=True).prefetch_related(
-        "opening_hours"
+    """Services she can book online, their opening hours prefetched.
+
+    The general agenda's come from the institute's per-process profile (shared: read
+    only); a jornada's are the ones it offers, read with it.
+    """
+    if jornada is None:
+        return public_profile().bookable_services
+    return list(
+        Service.objects.filter(
+            active=True, bookable_online=True, jornadas=jornada
+        ).prefetch_related("opening_hours")
     )
-    if jornada is not None:
-        services = services.filter(Q(jornadas=jornada))
-    return list(services)

@@ -116,15 +116,16 @@ class Flow:
                 return self.url(earlier)
         return None
 
-    def slots(self) -> list:  # type: ignore[type-arg]
+    def slots(self, day: date | None = None) -> list:  # type: ignore[type-arg]
+        """Her free times within the booking horizon: every day, or one day's."""
         service = self.service
         if service is None:
             return []
         today = timezone.localdate()
         return bookable_slots(
             service=service,
-            first_day=today,
-            last_day=today + timedelta(days=settings.BOOKING_HORIZON_DAYS),
+            first_day=day or today,
+            last_day=day or today + timedelta(days=settings.BOOKING_HORIZON_DAYS),
             jornada=self.jornada,
             modality=self.state.get("modality"),
         )
@@ -235,7 +236,21 @@ def _days(flow: Flow) -> dict[date, list[datetime]]:
     return by_day
 
 
+def _offered_day(flow: Flow, answer: str) -> str | None:
+    """Her answer if it is a day with a free time (what DayForm accepts), else None."""
+    try:
+        day = date.fromisoformat(answer)
+    except ValueError:
+        return None
+    return answer if answer == day.isoformat() and flow.slots(day) else None
+
+
 def _day(request: HttpRequest, flow: Flow, step: str) -> HttpResponse:
+    if request.method == "POST" and (answer := _offered_day(flow, request.POST.get("day", ""))):
+        # Checking her answer needs that day's times only: the month is computed again
+        # only to ask once more (no answer, or a day whose times are all gone).
+        flow.set("day", answer)
+        return _next(request, flow)
     by_day = _days(flow)
     choices = [
         (
@@ -256,7 +271,8 @@ def _day(request: HttpRequest, flow: Flow, step: str) -> HttpResponse:
 
 
 def _time(request: HttpRequest, flow: Flow, step: str) -> HttpResponse:
-    starts = _days(flow).get(date.fromisoformat(flow.state["day"]), [])
+    # Only her day's times: computing the whole month to keep one day cost four times more.
+    starts = [slot.start for slot in flow.slots(date.fromisoformat(flow.state["day"]))]
     if not starts:
         messages.error(request, _("Ese día ya no tiene horarios disponibles. Elige otro día."))
         flow.state.pop("day", None)

@@ -1,0 +1,35 @@
+"""Parts of the public pages rendered once per copy of the institute's profile.
+
+The exit bar, the header with the institute's name, the safety banner, the emergency
+lines and the footer links are the same on every public page: they depend on the
+profile (public_profile.py) and the language, nothing else. Rendering them was about
+half of a booking question's template time. Each is rendered once per language and
+kept on the profile copy, so it is as fresh as the copy: a change drops both.
+
+A fragment sees only `institute` and `emergency_lines`: never the request, a form,
+a CSRF token or anything else that differs between two visitors.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import SafeString
+
+from cercania.institute.public_profile import public_profile
+
+register = template.Library()
+
+
+@register.simple_tag
+def profile_fragment(template_name: str) -> SafeString:
+    profile = public_profile()
+    key = (template_name, translation.get_language() or "")
+    html = profile.fragments.get(key)
+    if html is None:
+        html = profile.fragments[key] = render_to_string(
+            template_name,
+            {"institute": profile.institute, "emergency_lines": profile.emergency_lines},
+        ).strip()
+    return SafeString(html)
