@@ -26,13 +26,18 @@ def hit(
     bucket = int(now // window_seconds)
     digest = hashlib.sha256(client.encode()).hexdigest()[:24]
     key = f"rl:{scope}:{digest}:{bucket}"
-    cache.add(key, 0, timeout=window_seconds + 5)
+    retry_after = int((bucket + 1) * window_seconds - now) + 1
+    keep_for = retry_after + 5  # the key dies with its window, never before
+    cache.add(key, 0, timeout=keep_for)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window_seconds + 5)
+        cache.set(key, 1, timeout=keep_for)
         count = 1
-    retry_after = int((bucket + 1) * window_seconds - now) + 1
+    # The database cache's incr is a get and a set with the default timeout (300 s):
+    # without this a count of an hourly window was forgotten after five quiet minutes,
+    # and bursts between pauses got many times the limit. (Redis keeps the expiry.)
+    cache.touch(key, timeout=keep_for)
     return Verdict(allowed=count <= limit, retry_after=retry_after)
 
 

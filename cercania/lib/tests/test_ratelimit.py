@@ -38,3 +38,25 @@ def test_it_counts_on_the_production_database_cache(settings):
         hit(scope="db", client="10.0.0.1", limit=2, window_seconds=60, now=1000.0) for _ in range(3)
     ]
     assert [v.allowed for v in verdicts] == [True, True, False]
+
+
+@pytest.mark.django_db
+def test_an_hourly_count_on_the_database_cache_outlives_five_quiet_minutes(settings):
+    # Django's database cache resets a key's expiry to its 300 s default on incr; the
+    # count of an hourly window must still be there after a pause longer than that.
+    import time_machine
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cercania_cache",
+        }
+    }
+    start = 3600.0 * 1000  # the start of an hourly window
+    with time_machine.travel(start, tick=False) as clock:
+        for _ in range(3):
+            assert hit(scope="hourly", client="10.0.0.2", limit=3, window_seconds=3600).allowed
+        clock.shift(600)  # ten quiet minutes, same window
+        late = hit(scope="hourly", client="10.0.0.2", limit=3, window_seconds=3600)
+    assert not late.allowed
+    assert late.retry_after == 3000 + 1
