@@ -39,7 +39,6 @@ import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime
-from datetime import time as clock
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -103,46 +102,18 @@ def prepare(env: dict[str, str], *, advisors: int, staff_sessions: int, tmp: Pat
     from django.core.management import call_command
     from django.test import Client
 
-    from cercania.accounts.roles import Role
-    from cercania.accounts.services import staff_user_create
     from cercania.accounts.testing import login_verified
-    from cercania.institute.models import Service
-    from cercania.institute.services import (
-        closed_days_sync_federal,
-        institute_configure,
-        load_profile,
-    )
-    from cercania.operations.demo import PROFILE
-    from cercania.partners.services import partners_configure
-    from cercania.scheduling.services import advisor_create, availability_window_add
+    from cercania.operations.demo import legal_advisers_create, profile_configure
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    profile = load_profile(PROFILE)
-    institute_configure(profile=profile)
-    partners_configure(profile=profile)
     year = datetime.now(UTC).year
-    closed_days_sync_federal(years=range(year, year + 2))
-    legal = Service.objects.get(code="juridico")
-    users = []
-    for n in range(1, advisors + 1):
-        user = staff_user_create(
-            email=f"asesora{n}@bench.example.org",
-            display_name=f"Asesora {n}",
-            roles=[Role.JURIDICO],
-        )
-        advisor = advisor_create(
-            user=user,
-            services=[legal],
-            modalities=["video", "phone"],
-            meeting_room_url=f"https://salas.example.org/sala-{n}",
-        )
-        for weekday in range(1, 6):
-            availability_window_add(
-                advisor=advisor, weekday=weekday, starts=clock(9), ends=clock(15)
-            )
-        users.append(user)
+    profile_configure(years=range(year, year + 2))
+    users = [
+        adviser.user
+        for adviser in legal_advisers_create(count=advisors, email_domain="bench.example.org")
+    ]
     cookies = []
     for n in range(staff_sessions):
         client = Client()

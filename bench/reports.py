@@ -211,24 +211,15 @@ def generate(rows_wanted: dict[str, int]) -> dict[str, int]:
         ViolenceType,
     )
     from cercania.institute.models import ReferralInstitution, Service
-    from cercania.institute.services import (
-        closed_days_sync_federal,
-        institute_configure,
-        load_profile,
-    )
-    from cercania.operations.demo import PROFILE
+    from cercania.operations.demo import profile_configure
     from cercania.partners.models import Agreement, Organization
-    from cercania.partners.services import partners_configure
     from cercania.privacy.models import Consent, ConsentPurpose
     from cercania.scheduling.models import Appointment, Jornada
     from cercania.scheduling.services import advisor_create
 
     rng = random.Random(SEED)
     out = Inserter()
-    profile = load_profile(PROFILE)
-    institute_configure(profile=profile)
-    partners_configure(profile=profile)
-    closed_days_sync_federal(years=range(2024, 2028))
+    profile_configure(years=range(2024, 2028))
     services = list(Service.objects.all())
     legal = Service.objects.get(code="juridico")
     with transaction.atomic():

@@ -81,24 +81,14 @@ def build_month() -> dict[str, Any]:
     from django.db import transaction
     from django.utils import timezone
 
-    from cercania.accounts.roles import Role
-    from cercania.accounts.services import staff_user_create
     from cercania.cases.models import CreatedVia, Person
     from cercania.cases.services import phone_hash
     from cercania.institute.models import ClosedDay, Service
     from cercania.institute.selectors import institute_zone
-    from cercania.institute.services import (
-        closed_days_sync_federal,
-        institute_configure,
-        load_profile,
-    )
-    from cercania.operations.demo import PROFILE
+    from cercania.operations.demo import legal_advisers_create, profile_configure
     from cercania.partners.models import Agreement, Organization
-    from cercania.partners.services import partners_configure
     from cercania.scheduling.models import Appointment, Jornada
     from cercania.scheduling.services import (
-        advisor_create,
-        availability_window_add,
         jornada_create,
         jornada_set_status,
         reserved_window_add,
@@ -107,10 +97,7 @@ def build_month() -> dict[str, Any]:
 
     rng = random.Random(SEED)
     zone = institute_zone()
-    profile = load_profile(PROFILE)
-    institute_configure(profile=profile)
-    partners_configure(profile=profile)
-    closed_days_sync_federal(years=range(2026, 2028))
+    profile_configure(years=range(2026, 2028))
     service = Service.objects.get(code="juridico")
     last_day = FIRST_DAY + timedelta(days=DAYS - 1)
     closed = set(
@@ -126,24 +113,7 @@ def build_month() -> dict[str, Any]:
     ]
 
     with transaction.atomic():
-        advisors = []
-        for n in range(1, ADVISORS + 1):
-            user = staff_user_create(
-                email=f"asesora{n}@bench.invalid",
-                display_name=f"Asesora {n}",
-                roles=[Role.JURIDICO],
-            )
-            advisor = advisor_create(
-                user=user,
-                services=[service],
-                modalities=["video", "phone"],
-                meeting_room_url=f"https://salas.example.org/asesora-{n}",
-            )
-            for weekday in range(1, 6):
-                availability_window_add(
-                    advisor=advisor, weekday=weekday, starts=clock(9), ends=clock(15)
-                )
-            advisors.append(advisor)
+        advisors = legal_advisers_create(count=ADVISORS, email_domain="bench.invalid")
 
         # Three jornadas of three days, each holding 9–12 of three advisers.
         organization = Organization.objects.get(name="Emerson Termotec")

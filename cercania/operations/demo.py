@@ -14,6 +14,7 @@ from base64 import b32encode
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +25,9 @@ from cercania.accounts.roles import Role
 from cercania.accounts.services import staff_user_create
 from cercania.institute.services import closed_days_sync_federal, institute_configure, load_profile
 from cercania.partners.services import partners_configure
+
+if TYPE_CHECKING:
+    from cercania.scheduling.models import Advisor
 
 PROFILE = Path(__file__).resolve().parent.parent / "institute" / "profiles" / "imm-chihuahua.toml"
 DEMO_DOMAIN = "demo.cercania.invalid"
@@ -76,15 +80,47 @@ def _demo_totp_key(user: User) -> str:
 
 
 @transaction.atomic
+def profile_configure(*, years: range) -> dict[str, int]:
+    """The IMM Chihuahua profile, its partners and the federal closed days of `years`,
+    through the services: what the demo, the benchmarks and the fault tests start from.
+    Returns how many rows each step created."""
+    profile = load_profile(PROFILE)
+    created = dict(institute_configure(profile=profile))
+    created["closed_days"] = closed_days_sync_federal(years=years)
+    created.update(partners_configure(profile=profile))
+    return created
+
+
+def legal_advisers_create(*, count: int, email_domain: str) -> list[Advisor]:
+    """`count` legal advisers (video and phone, Monday–Friday 9:00–15:00), each with her
+    staff account, through the services: the agenda of the benchmarks and fault tests."""
+    from cercania.institute.models import Service
+    from cercania.scheduling.services import advisor_create, availability_window_add
+
+    legal = Service.objects.get(code="juridico")
+    advisers: list[Advisor] = []
+    for n in range(1, count + 1):
+        user = staff_user_create(
+            email=f"asesora{n}@{email_domain}",
+            display_name=f"Asesora {n}",
+            roles=[Role.JURIDICO],
+        )
+        adviser = advisor_create(
+            user=user,
+            services=[legal],
+            modalities=["video", "phone"],
+            meeting_room_url=f"https://salas.example.org/sala-{n}",
+        )
+        for weekday in range(1, 6):
+            availability_window_add(advisor=adviser, weekday=weekday, starts=time(9), ends=time(15))
+        advisers.append(adviser)
+    return advisers
+
+
 def demo_setup(*, today: date | None = None) -> DemoReport:
     today = today or timezone.localdate()
     report = DemoReport()
-    profile = load_profile(PROFILE)
-    report.created.update(institute_configure(profile=profile))
-    report.created["closed_days"] = closed_days_sync_federal(
-        years=range(today.year, today.year + 2)
-    )
-    report.created.update(partners_configure(profile=profile))
+    report.created.update(profile_configure(years=range(today.year, today.year + 2)))
 
     saved = _read_saved_passwords()
     from cercania.partners.models import Liaison, Organization

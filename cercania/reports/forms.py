@@ -19,13 +19,35 @@ from .selectors import Filters, period_filters
 MAX_DAYS = 3 * 366
 
 
-class PeriodForm(forms.Form):
+class DateRangeForm(forms.Form):
+    """Two optional dates (both inclusive); a missing one takes the default period's."""
+
     desde = forms.DateField(
         label=_("Desde"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     hasta = forms.DateField(
         label=_("Hasta"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def default_period(self) -> tuple[date, date]:
+        """This month so far."""
+        today = timezone.localdate()
+        return today.replace(day=1), today
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        default_start, default_end = self.default_period()
+        start = data.get("desde") or default_start
+        end = data.get("hasta") or default_end
+        if end < start:
+            raise ValidationError(_("La fecha final es anterior a la inicial."))
+        if (end - start).days > MAX_DAYS:
+            raise ValidationError(_("El periodo puede ser de hasta tres años."))
+        data["desde"], data["hasta"] = start, end
+        return data
+
+
+class PeriodForm(DateRangeForm):
     servicio = forms.ModelChoiceField(
         Service.objects.order_by("name"), label=_("Servicio"), required=False, to_field_name="code"
     )
@@ -47,18 +69,6 @@ class PeriodForm(forms.Form):
         required=False,
         to_field_name="public_id",
     )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        today = timezone.localdate()
-        start = data.get("desde") or today.replace(day=1)
-        end = data.get("hasta") or today
-        if end < start:
-            raise ValidationError(_("La fecha final es anterior a la inicial."))
-        if (end - start).days > MAX_DAYS:
-            raise ValidationError(_("El periodo puede ser de hasta tres años."))
-        data["desde"], data["hasta"] = start, end
-        return data
 
     def filters(self, *, external: bool = False) -> Filters:
         data = self.cleaned_data
@@ -121,24 +131,9 @@ class MonthForm(forms.Form):
         return chosen
 
 
-class OpenDataForm(forms.Form):
+class OpenDataForm(DateRangeForm):
     """The period of an open-data file; without one, last calendar year."""
 
-    desde = forms.DateField(
-        label=_("Desde"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    hasta = forms.DateField(
-        label=_("Hasta"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+    def default_period(self) -> tuple[date, date]:
         last_year = timezone.localdate().year - 1
-        start = data.get("desde") or date(last_year, 1, 1)
-        end = data.get("hasta") or date(last_year, 12, 31)
-        if end < start:
-            raise ValidationError(_("La fecha final es anterior a la inicial."))
-        if (end - start).days > MAX_DAYS:
-            raise ValidationError(_("El periodo puede ser de hasta tres años."))
-        data["desde"], data["hasta"] = start, end
-        return data
+        return date(last_year, 1, 1), date(last_year, 12, 31)

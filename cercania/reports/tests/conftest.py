@@ -34,6 +34,23 @@ class World:
     jornada: Any
 
 
+def record_contact(
+    person: Any, staff: Any, at: Any, *, kind: str = "incoming_call", line: Any = None
+) -> None:
+    """A contact of hers (or of nobody yet, with person None), through the service."""
+    from cercania.cases.models import Contact
+    from cercania.cases.services import contact_record
+
+    contact_record(
+        staff=staff,
+        kind=kind,
+        started_at=at,
+        result=Contact.Result.ORIENTATION,
+        line=line,
+        person=person,
+    )
+
+
 def consent_to_statistics(person: Any) -> None:
     from cercania.privacy.services import consent_give
 

@@ -13,25 +13,11 @@ from django.urls import reverse
 from cercania.conftest import local
 from cercania.reports import selectors
 from cercania.reports.selectors import Filters, period_filters
-from cercania.reports.tests.conftest import consent_to_statistics
+from cercania.reports.tests.conftest import consent_to_statistics, record_contact
 
 pytestmark = pytest.mark.django_db
 DECEMBER = Filters(start=date(2026, 12, 1), end=date(2026, 12, 31))
 LATER = local(2026, 12, 20, 12)  # "now" when marking, after every session
-
-
-def _call(person: Any, staff: Any, at: Any, *, kind: str = "incoming_call", line: Any = None):
-    from cercania.cases.models import Contact
-    from cercania.cases.services import contact_record
-
-    return contact_record(
-        staff=staff,
-        kind=kind,
-        started_at=at,
-        result=Contact.Result.ORIENTATION,
-        line=line,
-        person=person,
-    )
 
 
 def _attend(appointment: Any, status: str = "attended") -> Any:
@@ -75,11 +61,11 @@ def waits(make_advisor, legal_service, book) -> dict[str, Any]:
         _attend(appointment)
     _attend(fina, "no_show")
     staff = advisor.user
-    _call(alma.person, staff, local(2026, 11, 20, 10), line=legal_service)
-    _call(celia.person, staff, local(2026, 12, 1, 23, 30), line=legal_service)
-    _call(delia.person, staff, local(2026, 12, 1, 11), line=legal_service)
+    record_contact(alma.person, staff, local(2026, 11, 20, 10), line=legal_service)
+    record_contact(celia.person, staff, local(2026, 12, 1, 23, 30), line=legal_service)
+    record_contact(delia.person, staff, local(2026, 12, 1, 11), line=legal_service)
     # A later contact never moves her first contact.
-    _call(alma.person, staff, local(2026, 12, 5, 10), line=legal_service)
+    record_contact(alma.person, staff, local(2026, 12, 5, 10), line=legal_service)
     consent_to_statistics(alma.person)
     consent_to_statistics(berta.person)
     return {"advisor": advisor}
@@ -148,8 +134,8 @@ def test_contacts_are_counted_by_channel_and_line(make_advisor, legal_service):
         ("incoming_call", violence),
         ("in_person", legal_service),
     ]:
-        _call(None, staff, day, kind=kind, line=line)
-    _call(None, staff, local(2026, 11, 30, 10), kind="video_session", line=legal_service)
+        record_contact(None, staff, day, kind=kind, line=line)
+    record_contact(None, staff, local(2026, 11, 30, 10), kind="video_session", line=legal_service)
     table = selectors.contacts_by_channel(DECEMBER)
     assert dict(table.rows) == {"Videollamada": 1, "Teléfono": 4, "Presencial": 1}
     assert table.total == 6

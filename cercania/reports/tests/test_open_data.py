@@ -16,26 +16,12 @@ from django.urls import reverse
 from cercania.conftest import local
 from cercania.privacy.models import AuditEvent
 from cercania.reports.open_data import open_data_rows
-from cercania.reports.tests.conftest import consent_to_statistics
+from cercania.reports.tests.conftest import consent_to_statistics, record_contact
 
 pytestmark = pytest.mark.django_db
 DECEMBER = {"start": date(2026, 12, 1), "end": date(2026, 12, 31)}
 LEGAL = "Asesoría jurídica gratuita"
 VIOLENCE = "Atención en situaciones de violencia"
-
-
-def _contact(staff: Any, person: Any, kind: str, at: Any, line: Any) -> None:
-    from cercania.cases.models import Contact
-    from cercania.cases.services import contact_record
-
-    contact_record(
-        staff=staff,
-        kind=kind,
-        started_at=at,
-        result=Contact.Result.ORIENTATION,
-        line=line,
-        person=person,
-    )
 
 
 @pytest.fixture
@@ -57,13 +43,19 @@ def month(make_person, make_advisor, legal_service, coordinator) -> dict[str, An
     women = [make_person(f"Mujer {n}", phone=f"614 555 02{n:02d}") for n in range(6)]
     for n, woman in enumerate(women):
         consent_to_statistics(woman)
-        _contact(staff, woman, "incoming_call", local(2026, 12, 2 + n, 10), legal_service)
+        record_contact(
+            woman, staff, local(2026, 12, 2 + n, 10), kind="incoming_call", line=legal_service
+        )
     for woman in women[:2]:
-        _contact(staff, woman, "video_session", local(2026, 12, 10, 10), legal_service)
-    _contact(staff, women[0], "incoming_call", local(2026, 11, 30, 23, 30), legal_service)
+        record_contact(
+            woman, staff, local(2026, 12, 10, 10), kind="video_session", line=legal_service
+        )
+    record_contact(
+        women[0], staff, local(2026, 11, 30, 23, 30), kind="incoming_call", line=legal_service
+    )
     rosa = make_person("Rosa", phone="614 555 0299")
     for day in (3, 4, 5):
-        _contact(staff, rosa, "incoming_call", local(2026, 12, day, 10), violence)
+        record_contact(rosa, staff, local(2026, 12, day, 10), kind="incoming_call", line=violence)
     family = LegalMatter.objects.filter(group="Familiar").order_by("pk")[0]
     criminal = LegalMatter.objects.filter(group="Penal").order_by("pk")[0]
     for n, woman in enumerate(women[:5]):
