@@ -61,6 +61,13 @@ class Person(models.Model):
 
     created_via = models.CharField(_("registrada por"), max_length=12, choices=CreatedVia.choices)
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    # Her earliest contact or attended session, kept by the services that record them
+    # (services.person_attention_noted, people_first_attention_recount): the reports
+    # tell a woman attended before a period from a new one by it, instead of probing
+    # her contacts and sessions one woman at a time over a year of rows.
+    first_attended_at = models.DateTimeField(
+        _("primera atención"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("usuaria")

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -238,6 +240,37 @@ def person_confirm_preferences(
     return person
 
 
+def person_attention_noted(*, person_id: int, at: datetime) -> None:
+    """She was attended at `at` (a contact, or a session marked attended): her first
+    attention moves to it if it is earlier. One conditional UPDATE, so two records
+    saved at once cannot leave the later of them."""
+    Person.objects.filter(pk=person_id).filter(
+        Q(first_attended_at__isnull=True) | Q(first_attended_at__gt=at)
+    ).update(first_attended_at=at)
+
+
+def people_first_attention_recount(*, people: models.QuerySet[Person]) -> int:
+    """Their first attention from their records again, in one UPDATE: after a session
+    marked attended by mistake is corrected, after a merge brought another record's
+    history, or after rows were loaded in bulk (bench/reports.py)."""
+    from cercania.scheduling.models import Appointment  # scheduling imports this module
+
+    contact = Subquery(
+        Contact.objects.filter(person=OuterRef("pk"))
+        .order_by("started_at")
+        .values("started_at")[:1]
+    )
+    session = Subquery(
+        Appointment.objects.filter(person=OuterRef("pk"), status=Appointment.Status.ATTENDED)
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+    # Least of NULL is NULL on SQLite (and the other of the two on PostgreSQL).
+    return people.update(
+        first_attended_at=Least(Coalesce(contact, session), Coalesce(session, contact))
+    )
+
+
 def _reverse_relations(model: type[models.Model]) -> list[Any]:
     # Every relation pointing at a Person, hidden ones ("+") included, from any app:
     # appointments, contacts, cases, consents… a model added later moves too.
@@ -308,6 +341,7 @@ def person_merge(*, source: Person, target: Person, actor: Actor) -> MergeResult
     source.delete()
     if filled:
         target.save()
+    people_first_attention_recount(people=Person.objects.filter(pk=target.pk))
     audit_record(
         actor=actor,
         action=AuditAction.MERGE,
@@ -511,6 +545,8 @@ def contact_record(
     )
     contact.full_clean()
     contact.save()
+    if person is not None:
+        person_attention_noted(person_id=person.pk, at=started_at)
     audit_record(
         actor=actor or staff,
         action=AuditAction.CREATE,
@@ -535,6 +571,7 @@ def contact_link(
     if contact.person_id is None:
         contact.person = person
         fields.append("person")
+        person_attention_noted(person_id=person.pk, at=contact.started_at)
     if case is not None and contact.case_id != case.pk:
         contact.case = case
         fields.append("case")

@@ -11,13 +11,15 @@ when settings.REPORTS_INTERNAL_REQUIRE_CONSENT is on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import models
 from django.db.models import (
     Count,
     DurationField,
@@ -39,6 +41,7 @@ from cercania.cases.models import (
     Case,
     Contact,
     FollowUp,
+    LegalMatter,
     Person,
     Referral,
     RiskAssessment,
@@ -46,7 +49,7 @@ from cercania.cases.models import (
     ViolenceRecord,
 )
 from cercania.institute.models import Service
-from cercania.lib.analytic import analytic
+from cercania.lib.analytic import analytic, analytic_concurrently
 from cercania.privacy.models import Consent, ConsentPurpose
 from cercania.scheduling.models import Appointment, AvailabilityWindow
 
@@ -207,17 +210,9 @@ def _women_tables(f: Filters) -> tuple[Table, Table]:
     """Women attended (new or returning) and their age groups: one aggregate over the
     set of women, which is the costly part of both (a year's contacts)."""
     since, _until = _bounds(f)
-    # Attended before the period: index-only probes per woman (contacts by person and
-    # time; attended sessions by the partial index scheduling_appt_attended).
-    before = Q(Exists(Contact.objects.filter(person=OuterRef("pk"), started_at__lt=since))) | Q(
-        Exists(
-            Appointment.objects.filter(
-                person=OuterRef("pk"),
-                status=Appointment.Status.ATTENDED,
-                starts_at__lt=since,
-            )
-        )
-    )
+    # Attended before the period: her first attention (kept on her record by the
+    # services that record contacts and sessions) is earlier than its start.
+    before = Q(first_attended_at__lt=since)
     # Age reached in the period's final year (from the birth year she gave).
     year = f.end.year
     ages = {
@@ -496,20 +491,28 @@ def median_days_to_first_session(f: Filters) -> float | None:
     return sum(middle) / len(middle)
 
 
+def _named_counts(
+    through: QuerySet[Any], catalogue_id: str, catalogue: type[models.Model]
+) -> list[tuple[str, int]]:
+    """(name, records) per catalogue entry of a many-to-many table's rows.
+
+    COUNT(*) grouped by the entry's id: the table holds each (record, entry) pair once
+    (its unique constraint), so that is the count of distinct records, without the sort
+    a COUNT(DISTINCT) needs nor a join to the catalogue; the few names are one query."""
+    counts = dict(through.values_list(catalogue_id).annotate(n=Count("pk")).order_by())
+    names = dict(catalogue._default_manager.filter(pk__in=counts).values_list("pk", "name"))
+    return [(names[entry], n) for entry, n in counts.items()]
+
+
 def top_matters(f: Filters, *, n: int = 10) -> Table:
     """Matters of the cases opened in the period (a case may have several: the rows
     count cases per matter, the total counts cases)."""
     opened = cases(f)
     through = Case.matters.through.objects.filter(case__in=opened.values("pk"))
-    rows = (
-        through.values_list("legalmatter__name")
-        .annotate(n=Count("case_id", distinct=True))
-        .order_by()
-    )
     return Table(
         key="materias",
         title=str(_("Materias más frecuentes")),
-        rows=_ranked(rows)[:n],
+        rows=_ranked(_named_counts(through, "legalmatter_id", LegalMatter))[:n],
         total=through.aggregate(n=Count("case_id", distinct=True))["n"],
         label_header=str(_("Materia")),
         value_header=str(_("Expedientes")),
@@ -527,11 +530,8 @@ def _violence_by_catalogue(
     records = _violence_records(f)
     relation = getattr(ViolenceRecord, field)
     through = relation.through.objects.filter(violencerecord__in=records.values("pk"))
-    rows = (
-        through.values_list(f"{relation.rel.model._meta.model_name}__name")
-        .annotate(n=Count("violencerecord_id", distinct=True))
-        .order_by()
-    )
+    catalogue = relation.rel.model
+    rows = _named_counts(through, f"{catalogue._meta.model_name}_id", catalogue)
     return Table(
         key=key,
         title=title,
@@ -645,6 +645,16 @@ def follow_ups_overdue(f: Filters, *, today: date | None = None) -> Table:
     )
 
 
+def _women_in_jornadas(f: Filters) -> int:
+    """Women attended in any jornada (each once): the total of both tables below, which
+    is not the sum of their rows (one woman may go to several)."""
+    return int(
+        appointments(f)
+        .filter(status=Appointment.Status.ATTENDED, jornada__isnull=False)
+        .aggregate(n=Count("person_id", distinct=True))["n"]
+    )
+
+
 def women_by_organization(f: Filters) -> Table:
     """Women attended in a jornada, per organisation (each woman once per row)."""
     rows = (
@@ -654,16 +664,11 @@ def women_by_organization(f: Filters) -> Table:
         .annotate(n=Count("person_id", distinct=True))
         .order_by("-n", "jornada__organization__name")
     )
-    total = (
-        appointments(f)
-        .filter(status=Appointment.Status.ATTENDED, jornada__isnull=False)
-        .aggregate(n=Count("person_id", distinct=True))["n"]
-    )
     return Table(
         key="mujeres_organizacion",
         title=str(_("Mujeres alcanzadas por organización")),
         rows=list(rows),
-        total=total,
+        total=_women_in_jornadas(f),
         label_header=str(_("Organización")),
         value_header=str(_("Mujeres")),
     )
@@ -680,7 +685,7 @@ def women_by_jornada(f: Filters) -> Table:
         key="mujeres_jornada",
         title=str(_("Mujeres alcanzadas por jornada")),
         rows=[(f"{title} ({day:%d/%m/%Y})", n) for title, day, n in rows],
-        total=attended.aggregate(n=Count("person_id", distinct=True))["n"],
+        total=_women_in_jornadas(f),
         label_header=str(_("Jornada")),
         value_header=str(_("Mujeres")),
     )
@@ -774,29 +779,60 @@ def occupancy(f: Filters) -> tuple[int, int]:
     return (int(booked.total_seconds() // 60) if booked else 0, available)
 
 
-@analytic
 def dashboard(f: Filters) -> list[Table]:
     """Every count table of the dashboard, in reading order. Tables that come from one
-    scan (the women and their ages; the four contact tables) are computed together."""
-    women, by_age = _women_tables(f)
-    contact_tables = _contact_tables(f)
+    scan (the women and their ages; the four contact tables) are computed together.
+
+    The queries are independent: they run on several connections at once, in one
+    snapshot (lib.analytic.analytic_concurrently), the longest first."""
+    # Longest first: each connection takes the next query when it is free.
+    by_indicator: list[Callable[[Filters], Any]] = [
+        _women_tables,
+        _contact_tables,
+        time_to_first_session,
+        top_matters,
+        violence_by_type,
+        violence_by_modality,
+        follow_ups_overdue,
+        women_by_organization,
+        women_by_jornada,
+        sessions,
+        risk_levels,
+        referrals_by_institution,
+        referrals_by_status,
+    ]
+    (
+        (women, by_age),
+        contact_tables,
+        first_session,
+        matters,
+        violence_type,
+        violence_modality,
+        overdue,
+        by_organization,
+        by_jornada,
+        sessions_table,
+        risk,
+        by_institution,
+        by_status,
+    ) = analytic_concurrently([partial(indicator, f) for indicator in by_indicator])
     return [
         women,
-        sessions(f),
-        time_to_first_session(f),
+        sessions_table,
+        first_session,
         contact_tables["contactos_tipo"],
         contact_tables["contactos_linea"],
         contact_tables["contactos_canal"],
         contact_tables["llamadas_horario"],
-        top_matters(f),
-        violence_by_type(f),
-        violence_by_modality(f),
-        risk_levels(f),
-        referrals_by_institution(f),
-        referrals_by_status(f),
-        follow_ups_overdue(f),
-        women_by_organization(f),
-        women_by_jornada(f),
+        matters,
+        violence_type,
+        violence_modality,
+        risk,
+        by_institution,
+        by_status,
+        overdue,
+        by_organization,
+        by_jornada,
         by_age,
     ]
 

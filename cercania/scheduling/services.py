@@ -25,7 +25,12 @@ from django.utils.translation import gettext as _
 
 from cercania.accounts.models import User
 from cercania.cases.models import CreatedVia, Person
-from cercania.cases.services import ContactChoices, person_create
+from cercania.cases.services import (
+    ContactChoices,
+    people_first_attention_recount,
+    person_attention_noted,
+    person_create,
+)
 from cercania.institute.models import Modality, Service
 from cercania.institute.selectors import institute_zone
 from cercania.lib import codes
@@ -500,6 +505,10 @@ def appointment_mark(
     previous = appointment.status
     appointment.status = status
     appointment.save(update_fields=["status", "updated_at"])
+    if status == Appointment.Status.ATTENDED:
+        person_attention_noted(person_id=appointment.person_id, at=appointment.starts_at)
+    elif previous == Appointment.Status.ATTENDED:
+        people_first_attention_recount(people=Person.objects.filter(pk=appointment.person_id))
     audit_record(
         actor=actor,
         action=AuditAction.CHANGE,
