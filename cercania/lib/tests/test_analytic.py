@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 import pytest
 from django.db import DataError, connection, connections, transaction
@@ -131,7 +132,7 @@ def test_one_connection_or_a_caller_transaction_runs_the_calls_in_order_on_this_
 
     # Inside a transaction of the caller's: other connections could not see its rows.
     with transaction.atomic():
-        assert analytic_concurrently([lambda n=n: call(n) for n in range(4)]) == [0, 10, 20, 30]
+        assert analytic_concurrently([partial(call, n) for n in range(4)]) == [0, 10, 20, 30]
     assert seen == [0, 1, 2, 3]
     settings.REPORT_QUERY_CONNECTIONS = 1
     assert analytic_concurrently([lambda: call(9)]) == [90]
