@@ -45,10 +45,13 @@ def _isolated_var_dir(tmp_path, settings):
 @pytest.fixture(autouse=True)
 def _fresh_public_profile():
     # A transactional test ends by flushing every table, which sends no signal: the
-    # next test must not start with the institute profile that test cached.
+    # next test must not start with the institute profile or the free times that test
+    # cached.
     from cercania.institute.public_profile import profile_changed
+    from cercania.scheduling.offered import listings_changed
 
     profile_changed()
+    listings_changed()
 
 
 @pytest.fixture

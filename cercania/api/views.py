@@ -33,7 +33,8 @@ from cercania.institute.selectors import (
 from cercania.lib import phones
 from cercania.lib.opening import HORIZON_DAYS, WeeklyWindow, opening_state
 from cercania.scheduling.models import Appointment, Jornada
-from cercania.scheduling.selectors import bookable_services, bookable_slots, open_jornada_by_code
+from cercania.scheduling.offered import offered_slots
+from cercania.scheduling.selectors import bookable_services, open_jornada_by_code
 from cercania.scheduling.services import (
     IdempotencyConflict,
     SlotUnavailable,
@@ -272,7 +273,7 @@ def list_slots(
     zone = institute_zone()
     slots = []
     for slot in sorted(
-        bookable_slots(
+        offered_slots(
             service=found,
             first_day=from_,
             last_day=to,

@@ -6,3 +6,8 @@ class SchedulingConfig(AppConfig):
     name = "cercania.scheduling"
     label = "scheduling"
     verbose_name = _("Agenda")
+
+    def ready(self) -> None:
+        from .offered import connect_signals
+
+        connect_signals()

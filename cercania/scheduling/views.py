@@ -32,6 +32,7 @@ from cercania.lib import codes, phones, ratelimit
 
 from . import forms
 from .models import Appointment, Jornada
+from .offered import offered_slots
 from .selectors import bookable_services, bookable_slots, open_jornada_by_code
 from .services import SlotUnavailable, appointment_book, appointment_cancel, appointment_reschedule
 
@@ -122,7 +123,7 @@ class Flow:
         if service is None:
             return []
         today = timezone.localdate()
-        return bookable_slots(
+        return offered_slots(
             service=service,
             first_day=day or today,
             last_day=day or today + timedelta(days=settings.BOOKING_HORIZON_DAYS),

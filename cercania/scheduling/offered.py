@@ -1,0 +1,165 @@
+"""The free times the public listings show (booking flow, API), kept per process.
+
+Listing a service's free times is the costliest read of the public site: three queries
+of agendas and a month of busy rows, then the slot arithmetic for every adviser
+(selectors.bookable_slots). On a campaign day many women ask for the same listing
+within seconds, and most of those seconds nothing changed. This keeps each listing
+per process, and knows when it went stale:
+
+- Sessions (booked, cancelled, moved, by any process or server): every read first
+  asks the database how many sessions start in the listed days, how many of them hold
+  their time and when the latest of them changed (one indexed aggregate); if any
+  differs, the listing is computed again. A time taken a moment ago is not offered
+  again from here.
+- Agendas (weekly availability, time off, jornadas and their held windows, advisers,
+  services, opening hours, closed days): a save or delete drops this process's
+  listings at once and again at commit; other processes recompute within
+  MAX_AGE_SECONDS, as they reload the institute's profile (public_profile.py).
+- The minimum notice moves with the clock: it is applied again to every read.
+- A listing computed inside a transaction is returned but never kept (it could hold
+  that transaction's uncommitted rows).
+
+Only what she is offered comes from here. Booking recomputes the slot inside its
+transaction (services.appointment_book), uncached, so a stale listing can at worst
+offer a time that the booking then refuses cleanly; staff agendas read uncached too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+
+from cercania.institute.models import ClosedDay, OpeningHours, Service
+from cercania.institute.selectors import institute_zone
+
+from .models import Advisor, Appointment, AvailabilityWindow, Jornada, ReservedWindow, TimeOff
+from .selectors import bookable_slots
+from .slots import Slot
+
+MAX_AGE_SECONDS = 10.0
+MAX_LISTINGS = 256  # per process: services × jornadas × modalities × ranges asked
+_monotonic = time.monotonic  # a seam for the tests
+AGENDA_MODELS = (
+    AvailabilityWindow,
+    TimeOff,
+    ReservedWindow,
+    Jornada,
+    Advisor,
+    Service,
+    OpeningHours,
+    ClosedDay,
+)
+
+Key = tuple[Any, ...]
+Sessions = tuple[int, int, datetime | None]
+
+
+@dataclass(frozen=True)
+class _Listing:
+    slots: tuple[Slot, ...]
+    sessions: Sessions  # as they were when it was computed
+    computed_at: float
+
+
+_listings: OrderedDict[Key, _Listing] = OrderedDict()
+# Bumped by every agenda change: a listing computed while one happened is not kept.
+_generation = 0
+
+
+def offered_slots(
+    *,
+    service: Service,
+    first_day: date,
+    last_day: date,
+    jornada: Jornada | None = None,
+    modality: str | None = None,
+) -> list[Slot]:
+    """bookable_slots(...) as of now, from this process's copy when still current.
+    The slots are shared between requests: read them, never change them."""
+    now = timezone.now()
+    zone = institute_zone()
+    today = now.astimezone(zone).date()
+    key: Key = (service.pk, jornada.pk if jornada else None, modality, first_day, last_day, today)
+    sessions = _sessions_overlapping(first_day=max(first_day, today), last_day=last_day)
+    listing = _listings.get(key)
+    if (
+        listing is None
+        or listing.sessions != sessions
+        or _monotonic() - listing.computed_at >= MAX_AGE_SECONDS
+    ):
+        generation = _generation
+        computed = bookable_slots(
+            service=service,
+            first_day=first_day,
+            last_day=last_day,
+            jornada=jornada,
+            modality=modality,
+            now=now,
+        )
+        listing = _Listing(tuple(computed), sessions, _monotonic())
+        if generation == _generation and not connection.in_atomic_block:
+            _listings[key] = listing
+            _listings.move_to_end(key)
+            while len(_listings) > MAX_LISTINGS:
+                _listings.popitem(last=False)
+        return computed
+    earliest = now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES)
+    return [slot for slot in listing.slots if slot.start >= earliest]
+
+
+def _sessions_overlapping(*, first_day: date, last_day: date) -> Sessions:
+    """How many sessions start in the days (any adviser: her other services keep her
+    busy too), how many of them hold their time, and when the latest one changed.
+
+    A booking adds one; a cancellation changes the second count; a move changes the
+    latest change. Only two moves committed in the opposite order of their clocks
+    could leave all three as they were: then the listing is at most MAX_AGE_SECONDS old.
+    """
+    zone = institute_zone()
+    since = datetime.combine(first_day, datetime.min.time(), tzinfo=zone) - timedelta(days=1)
+    until = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    found = Appointment.objects.filter(starts_at__gte=since, starts_at__lt=until).aggregate(
+        n=Count("pk"),
+        active=Count("pk", filter=Q(status__in=Appointment.ACTIVE_STATUSES)),
+        latest=Max("updated_at"),
+    )
+    return int(found["n"]), int(found["active"]), found["latest"]
+
+
+def listings_changed() -> None:
+    """Drop this process's listings: the next read computes them again."""
+    global _generation
+    _generation += 1
+    _listings.clear()
+
+
+def _on_write(**_kwargs: Any) -> None:
+    listings_changed()
+    # Again at commit: another request of this process may have computed a listing
+    # from the old rows between the write and the commit.
+    transaction.on_commit(listings_changed)
+
+
+def connect_signals() -> None:
+    # Signals, not calls in each service: the admin and the shell change agendas too,
+    # and any change must reach the cache. This only drops a cache; no rule lives here.
+    for model in AGENDA_MODELS:
+        name = model.__name__
+        post_save.connect(_on_write, sender=model, dispatch_uid=f"offered_slots_{name}")
+        post_delete.connect(_on_write, sender=model, dispatch_uid=f"offered_slots_del_{name}")
+    # Which services an adviser gives, or a jornada offers: many-to-many tables.
+    for relation in (Advisor.services, Jornada.services):
+        m2m_changed.connect(
+            _on_write,
+            sender=relation.through,
+            dispatch_uid=f"offered_slots_{relation.through.__name__}",
+        )
