@@ -224,8 +224,8 @@ def book():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):
-    # Rate-limit counters live in the cache; each test starts with an empty one in
-    # memory (test_ratelimit checks the production database cache itself).
+    # Each test starts with an empty cache in memory. (Rate limits count in the
+    # database here, as in production without Redis: rolled back with the test.)
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import cache
 

@@ -382,6 +382,10 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cercania_cache"}
 }
 
+# Where rate limits count (cercania/lib/ratelimit.py): Redis when there is one, else
+# one atomic upsert per hit in the database (operations.RateLimitWindow).
+RATE_LIMIT_STORE = "cache" if REDIS_URL else "database"
+
 # Background tasks (django-tasks, database backend), run by `cercania worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # /healthz calls the worker stale when its newest heartbeat (one every 30 s) is older.

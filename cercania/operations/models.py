@@ -32,3 +32,24 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RateLimitWindow(models.Model):
+    """How many times one client hit one limit in one window (cercania.lib.ratelimit),
+    when the cache is the database: counted by one atomic upsert, where Django's
+    database cache takes five queries per hit and two clients can lose a count.
+
+    The key holds a hash of the address, never the address; a window's row lives a
+    few seconds past its end and is deleted when a later window opens.
+    """
+
+    window_key = models.CharField(max_length=120, primary_key=True)
+    hits = models.PositiveIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("ventana de límite de peticiones")
+        verbose_name_plural = _("ventanas de límite de peticiones")
+
+    def __str__(self) -> str:
+        return self.window_key

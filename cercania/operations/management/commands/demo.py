@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 "The demo creates users with known passwords: it only runs with CERCANIA_DEBUG on."
             )
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)  # rate limits live in the database cache
+        call_command("createcachetable", verbosity=0)  # the cache without Redis
         report = demo_setup()
         added = ", ".join(f"{k}: {v}" for k, v in report.created.items() if v) or "nada nuevo"
         self.stdout.write(f"Datos de demostración listos ({added}).")
