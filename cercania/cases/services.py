@@ -201,10 +201,26 @@ def person_update(
     person.phone_hash = phone_hash(normalised_phone)
     person.email_hash = email_hash(person.email)
     person.full_clean()
-    person.save()
+    # Only what this form edits: her first attention, kept by other services, may have
+    # moved since this copy of her record was read.
+    person.save(update_fields=[*values, "phone_hash", "email_hash"])
     if changed:
         audit_record(actor=actor, action=AuditAction.CHANGE, obj=person, detail={"fields": changed})
     return person
+
+
+PREFERENCE_FIELDS = [
+    "may_call",
+    "may_leave_voicemail",
+    "may_sms",
+    "may_whatsapp",
+    "may_email",
+    "safe_from",
+    "safe_until",
+    "what_may_be_said",
+    "code_name",
+    "preferences_confirmed_at",
+]
 
 
 @transaction.atomic
@@ -230,7 +246,7 @@ def person_confirm_preferences(
     person.code_name = code_name.strip()
     person.preferences_confirmed_at = now or timezone.now()
     person.full_clean()
-    person.save()
+    person.save(update_fields=PREFERENCE_FIELDS)  # only these (see person_update)
     audit_record(
         actor=actor,
         action=AuditAction.CHANGE,

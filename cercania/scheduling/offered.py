@@ -26,6 +26,7 @@ offer a time that the booking then refuses cleanly; staff agendas read uncached 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ class _Listing:
 _listings: OrderedDict[Key, _Listing] = OrderedDict()
 # Bumped by every agenda change: a listing computed while one happened is not kept.
 _generation = 0
+_lock = threading.Lock()
 
 
 def offered_slots(
@@ -106,11 +108,13 @@ def offered_slots(
             now=now,
         )
         listing = _Listing(tuple(computed), sessions, _monotonic())
-        if generation == _generation and not connection.in_atomic_block:
-            _listings[key] = listing
-            _listings.move_to_end(key)
-            while len(_listings) > MAX_LISTINGS:
-                _listings.popitem(last=False)
+        if not connection.in_atomic_block:
+            with _lock:  # threads (the test live server) share the dictionary
+                if generation == _generation:
+                    _listings[key] = listing
+                    _listings.move_to_end(key)
+                    while len(_listings) > MAX_LISTINGS:
+                        _listings.popitem(last=False)
         return computed
     earliest = now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES)
     return [slot for slot in listing.slots if slot.start >= earliest]
@@ -138,8 +142,9 @@ def _sessions_overlapping(*, first_day: date, last_day: date) -> Sessions:
 def listings_changed() -> None:
     """Drop this process's listings: the next read computes them again."""
     global _generation
-    _generation += 1
-    _listings.clear()
+    with _lock:
+        _generation += 1
+        _listings.clear()
 
 
 def _on_write(**_kwargs: Any) -> None:

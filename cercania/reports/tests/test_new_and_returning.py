@@ -3,7 +3,7 @@ that can move it (a call linked later, a session corrected, a merge)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
@@ -91,3 +91,34 @@ def test_a_merged_record_brings_her_earlier_history(world, make_person, lawyer, 
     assert new_and_returning() == {"Primera vez": 0, "Ya atendidas antes": 2}
     bea.refresh_from_db()
     assert bea.first_attended_at == local(2026, 10, 2, 12)
+
+
+def test_editing_her_record_from_an_older_copy_keeps_her_first_attention(
+    world, lawyer, coordinator
+):
+    from cercania.cases.services import ContactChoices, person_confirm_preferences, person_update
+
+    bea = Person.objects.get(pk=world.women[1].pk)  # read before the call below
+    record_contact(world.women[1], lawyer, local(2026, 11, 2, 10))
+    person_update(
+        person=bea,
+        name="Bea",
+        phone="",
+        email="",
+        birth_year=1990,
+        municipality="Chihuahua",
+        employer=None,
+        actor=coordinator,
+    )
+    person_confirm_preferences(
+        person=bea,
+        contact=ContactChoices(sms=True),
+        safe_from=time(9),
+        safe_until=time(18),
+        what_may_be_said="",
+        code_name="",
+        actor=coordinator,
+    )
+    bea.refresh_from_db()
+    assert (bea.birth_year, bea.may_sms) == (1990, True)
+    assert bea.first_attended_at == local(2026, 11, 2, 10)
