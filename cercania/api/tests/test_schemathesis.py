@@ -189,7 +189,12 @@ def test_create_get_reschedule_and_cancel_chained_stay_within_the_schema(state_m
     state_machine.run(
         settings=hypothesis_settings(
             max_examples=EXAMPLES,
-            stateful_step_count=6,
+            # Ten calls a scenario and a fixed walk: the assertion below is about where
+            # the walk got to, and six calls from a fresh seed each run sometimes never
+            # cancelled a booking it had made (a red CI by chance, not a finding). The
+            # single-operation tests above keep a fresh seed each run.
+            stateful_step_count=10,
+            derandomize=True,
             deadline=None,
             suppress_health_check=list(HealthCheck),
         )
