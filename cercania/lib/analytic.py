@@ -20,6 +20,7 @@ read one after another in one transaction.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -35,6 +36,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 REPORT_WORK_MEM = "64MB"
+logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -97,8 +99,10 @@ def analytic_concurrently(calls: Sequence[Callable[[], R]]) -> list[R]:
                 analytic_queries(snapshot=snapshot),
             ):
                 take_calls()
-        except BaseException as error:
-            failures.append(error)
+        except Exception:
+            # Its connection could not open or import the snapshot (the server's
+            # connection limit, say): this thread's connection does the remaining calls.
+            logger.warning("A report helper connection failed; reading on one.", exc_info=True)
         finally:
             connections.close_all()  # this thread's own: it ends here
 

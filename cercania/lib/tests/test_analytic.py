@@ -6,7 +6,7 @@ import threading
 from functools import partial
 
 import pytest
-from django.db import DataError, connection, connections, transaction
+from django.db import DataError, OperationalError, connection, connections, transaction
 
 from cercania.lib.analytic import REPORT_WORK_MEM, analytic_concurrently, analytic_queries
 
@@ -136,3 +136,23 @@ def test_one_connection_or_a_caller_transaction_runs_the_calls_in_order_on_this_
     assert seen == [0, 1, 2, 3]
     settings.REPORT_QUERY_CONNECTIONS = 1
     assert analytic_concurrently([lambda: call(9)]) == [90]
+
+
+@postgres_only
+def test_a_helper_that_cannot_connect_leaves_every_call_to_this_connection(
+    settings, monkeypatch, caplog
+):
+    from cercania.lib import analytic
+
+    settings.REPORT_QUERY_CONNECTIONS = 2
+    plain = analytic.analytic_queries
+
+    def refusing(*, snapshot=None):
+        if snapshot is not None:  # only the helpers import a snapshot
+            raise OperationalError("too many connections")
+        return plain()
+
+    monkeypatch.setattr(analytic, "analytic_queries", refusing)
+    results = analytic_concurrently([_where_and_when] * 4)
+    assert len({pid for pid, _snapshot in results}) == 1  # all on the caller's
+    assert "helper connection failed" in caplog.text
