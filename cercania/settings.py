@@ -354,12 +354,12 @@ PERMISSIONS_POLICY = (
 # ahead she can book.
 BOOKING_MIN_NOTICE_MINUTES = envint("CERCANIA_BOOKING_MIN_NOTICE_MINUTES", 120)
 BOOKING_HORIZON_DAYS = envint("CERCANIA_BOOKING_HORIZON_DAYS", 30)
-# Video sessions: "manual" (the advisor's fixed room link), "zoom" or "jitsi".
 # How many database connections one report (the dashboard) reads with at once, on
 # PostgreSQL: its queries are independent and each runs on one core. 1 reads them one
 # after another. See cercania/lib/analytic.py.
 REPORT_QUERY_CONNECTIONS = max(1, envint("CERCANIA_REPORT_QUERY_CONNECTIONS", 2))
 
+# Video sessions: "manual" (the advisor's fixed room link), "zoom" or "jitsi".
 MEETING_PROVIDER = os.environ.get("CERCANIA_MEETING_PROVIDER", "manual")
 ZOOM_ACCOUNT_ID = os.environ.get("CERCANIA_ZOOM_ACCOUNT_ID", "")
 ZOOM_CLIENT_ID = os.environ.get("CERCANIA_ZOOM_CLIENT_ID", "")

@@ -98,23 +98,11 @@ def _active(queryset: QuerySet[Any], current: Any = None) -> QuerySet[Any]:
 
 # ---------------------------------------------------------------- people
 
-PREFERENCE_FIELDS = [
-    "may_call",
-    "may_leave_voicemail",
-    "may_sms",
-    "may_whatsapp",
-    "may_email",
-    "safe_from",
-    "safe_until",
-    "what_may_be_said",
-    "code_name",
-]
-
 
 class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Person
-        fields = PREFERENCE_FIELDS
+        fields = list(Person.PREFERENCE_FIELDS)
         widgets = {"safe_from": TimeInput(), "safe_until": TimeInput()}
 
     def contact_choices(self) -> ContactChoices:
@@ -160,7 +148,7 @@ class PersonForm(forms.ModelForm):
             "birth_year",
             "municipality",
             "employer",
-            *PREFERENCE_FIELDS,
+            *Person.PREFERENCE_FIELDS,
         ]
         widgets = {"safe_from": TimeInput(), "safe_until": TimeInput()}
 

@@ -69,6 +69,20 @@ class Person(models.Model):
         _("primera atención"), null=True, blank=True, editable=False
     )
 
+    # What she says is safe: the preferences form edits these, and confirming them
+    # saves these (with preferences_confirmed_at) and nothing else.
+    PREFERENCE_FIELDS = (
+        "may_call",
+        "may_leave_voicemail",
+        "may_sms",
+        "may_whatsapp",
+        "may_email",
+        "safe_from",
+        "safe_until",
+        "what_may_be_said",
+        "code_name",
+    )
+
     class Meta:
         verbose_name = _("usuaria")
         verbose_name_plural = _("usuarias")

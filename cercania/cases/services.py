@@ -209,20 +209,6 @@ def person_update(
     return person
 
 
-PREFERENCE_FIELDS = [
-    "may_call",
-    "may_leave_voicemail",
-    "may_sms",
-    "may_whatsapp",
-    "may_email",
-    "safe_from",
-    "safe_until",
-    "what_may_be_said",
-    "code_name",
-    "preferences_confirmed_at",
-]
-
-
 @transaction.atomic
 def person_confirm_preferences(
     *,
@@ -246,7 +232,8 @@ def person_confirm_preferences(
     person.code_name = code_name.strip()
     person.preferences_confirmed_at = now or timezone.now()
     person.full_clean()
-    person.save(update_fields=PREFERENCE_FIELDS)  # only these (see person_update)
+    # Only these (see person_update).
+    person.save(update_fields=[*Person.PREFERENCE_FIELDS, "preferences_confirmed_at"])
     audit_record(
         actor=actor,
         action=AuditAction.CHANGE,

@@ -27,10 +27,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from django.db import connection, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db import connection
+
+from cercania.lib.cache_signals import drop_on_write
 
 from .models import ClosedDay, EmergencyLine, Institute, OpeningHours, PrivacyNotice, Service
 
@@ -101,19 +101,5 @@ def profile_changed() -> None:
     _current = None
 
 
-def _on_write(**_kwargs: Any) -> None:
-    profile_changed()
-    # Again at commit: another request of this process may have loaded the old rows
-    # between the write and the commit (outside a transaction this runs at once).
-    transaction.on_commit(profile_changed)
-
-
 def connect_signals() -> None:
-    # Signals, not calls in each service: the admin (its inlines, its bulk delete) and
-    # the shell write these rows too, and any write must reach the cache. This only
-    # invalidates a cache; no business rule lives in a signal.
-    for model in CACHED_MODELS:
-        post_save.connect(_on_write, sender=model, dispatch_uid=f"public_profile_{model.__name__}")
-        post_delete.connect(
-            _on_write, sender=model, dispatch_uid=f"public_profile_del_{model.__name__}"
-        )
+    drop_on_write(drop=profile_changed, senders=CACHED_MODELS, uid="public_profile")

@@ -645,50 +645,48 @@ def follow_ups_overdue(f: Filters, *, today: date | None = None) -> Table:
     )
 
 
-def _women_in_jornadas(f: Filters) -> int:
-    """Women attended in any jornada (each once): the total of both tables below, which
-    is not the sum of their rows (one woman may go to several)."""
-    return int(
-        appointments(f)
-        .filter(status=Appointment.Status.ATTENDED, jornada__isnull=False)
-        .aggregate(n=Count("person_id", distinct=True))["n"]
-    )
-
-
-def women_by_organization(f: Filters) -> Table:
-    """Women attended in a jornada, per organisation (each woman once per row)."""
-    rows = (
-        appointments(f)
-        .filter(status=Appointment.Status.ATTENDED, jornada__isnull=False)
-        .values_list("jornada__organization__name")
+def _jornada_tables(f: Filters) -> tuple[Table, Table]:
+    """Women attended in a jornada, per organisation and per jornada (each woman once
+    per row). Both tables have one total, women in any jornada, which is not the sum of
+    either's rows (one woman may go to several): counted once for the two."""
+    attended = appointments(f).filter(status=Appointment.Status.ATTENDED, jornada__isnull=False)
+    total = attended.aggregate(n=Count("person_id", distinct=True))["n"]
+    by_organization = (
+        attended.values_list("jornada__organization__name")
         .annotate(n=Count("person_id", distinct=True))
         .order_by("-n", "jornada__organization__name")
     )
-    return Table(
-        key="mujeres_organizacion",
-        title=str(_("Mujeres alcanzadas por organización")),
-        rows=list(rows),
-        total=_women_in_jornadas(f),
-        label_header=str(_("Organización")),
-        value_header=str(_("Mujeres")),
-    )
-
-
-def women_by_jornada(f: Filters) -> Table:
-    attended = appointments(f).filter(status=Appointment.Status.ATTENDED, jornada__isnull=False)
-    rows = (
+    by_jornada = (
         attended.values_list("jornada__title", "jornada__starts_on")
         .annotate(n=Count("person_id", distinct=True))
         .order_by("jornada__starts_on", "jornada__title")
     )
-    return Table(
-        key="mujeres_jornada",
-        title=str(_("Mujeres alcanzadas por jornada")),
-        rows=[(f"{title} ({day:%d/%m/%Y})", n) for title, day, n in rows],
-        total=_women_in_jornadas(f),
-        label_header=str(_("Jornada")),
-        value_header=str(_("Mujeres")),
+    return (
+        Table(
+            key="mujeres_organizacion",
+            title=str(_("Mujeres alcanzadas por organización")),
+            rows=list(by_organization),
+            total=total,
+            label_header=str(_("Organización")),
+            value_header=str(_("Mujeres")),
+        ),
+        Table(
+            key="mujeres_jornada",
+            title=str(_("Mujeres alcanzadas por jornada")),
+            rows=[(f"{title} ({day:%d/%m/%Y})", n) for title, day, n in by_jornada],
+            total=total,
+            label_header=str(_("Jornada")),
+            value_header=str(_("Mujeres")),
+        ),
     )
+
+
+def women_by_organization(f: Filters) -> Table:
+    return _jornada_tables(f)[0]
+
+
+def women_by_jornada(f: Filters) -> Table:
+    return _jornada_tables(f)[1]
 
 
 def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -794,8 +792,7 @@ def dashboard(f: Filters) -> list[Table]:
         violence_by_type,
         violence_by_modality,
         follow_ups_overdue,
-        women_by_organization,
-        women_by_jornada,
+        _jornada_tables,
         sessions,
         risk_levels,
         referrals_by_institution,
@@ -809,8 +806,7 @@ def dashboard(f: Filters) -> list[Table]:
         violence_type,
         violence_modality,
         overdue,
-        by_organization,
-        by_jornada,
+        (by_organization, by_jornada),
         sessions_table,
         risk,
         by_institution,

@@ -34,13 +34,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, Max, Q
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from cercania.institute.models import ClosedDay, OpeningHours, Service
 from cercania.institute.selectors import institute_zone
+from cercania.lib.cache_signals import drop_on_write
 
 from .models import Advisor, Appointment, AvailabilityWindow, Jornada, ReservedWindow, TimeOff
 from .selectors import bookable_slots
@@ -147,24 +147,11 @@ def listings_changed() -> None:
         _listings.clear()
 
 
-def _on_write(**_kwargs: Any) -> None:
-    listings_changed()
-    # Again at commit: another request of this process may have computed a listing
-    # from the old rows between the write and the commit.
-    transaction.on_commit(listings_changed)
-
-
 def connect_signals() -> None:
-    # Signals, not calls in each service: the admin and the shell change agendas too,
-    # and any change must reach the cache. This only drops a cache; no rule lives here.
-    for model in AGENDA_MODELS:
-        name = model.__name__
-        post_save.connect(_on_write, sender=model, dispatch_uid=f"offered_slots_{name}")
-        post_delete.connect(_on_write, sender=model, dispatch_uid=f"offered_slots_del_{name}")
-    # Which services an adviser gives, or a jornada offers: many-to-many tables.
-    for relation in (Advisor.services, Jornada.services):
-        m2m_changed.connect(
-            _on_write,
-            sender=relation.through,
-            dispatch_uid=f"offered_slots_{relation.through.__name__}",
-        )
+    drop_on_write(
+        drop=listings_changed,
+        senders=AGENDA_MODELS,
+        # Which services an adviser gives, or a jornada offers.
+        many_to_many=(Advisor.services, Jornada.services),
+        uid="offered_slots",
+    )
