@@ -1,9 +1,10 @@
 """Planning and sending her messages and the staff agenda emails.
 
 The lifecycle, from scheduling's services (after their transaction commits):
-`notifications_hook(appointment_id=…, event=…)` plans one Delivery per message kind and
-channel, each with a unique key, and enqueues a task to run when it is due. Planning
-only writes rows: nothing is sent from a web request.
+`notifications_hook(appointment_id=…, event=…)` enqueues a `plan` task; the worker runs
+it (`appointment_notify`), which plans one Delivery per message kind and channel, each
+with a unique key, and enqueues a task to run when it is due. A web request only
+writes that one task row: nothing is planned or sent from it.
 
 When the task runs (`delivery_run`), it
 1. takes the row and does nothing unless it is still queued (a task run twice, or a
@@ -85,16 +86,24 @@ class NothingToSend(Exception):
 
 
 def notifications_hook(*, appointment_id: int, event: str) -> None:
-    """Scheduling's after-commit hook: plan the messages of `event`. Never raises.
+    """Scheduling's after-commit hook: hand the planning of `event`'s messages to the
+    task worker. Never raises.
 
     It runs after the appointment's transaction committed, inside a web request or a
-    service call: a failure here must not turn a done booking into an error page.
+    service call: a failure here must not turn a done booking into an error page. It
+    writes one task row and nothing else: planning (templates, one row per message,
+    their tasks, the invite sequence's lock) took a seventh of the web workers' time
+    under load (bench/README.md), and the worker sends nothing before it plans anyway.
     """
+    from .tasks import plan
+
     try:
-        appointment_notify(appointment_id=appointment_id, event=Event(event))
+        plan.enqueue(appointment_id=appointment_id, event=Event(event).value)
     except Exception:
         logger.exception(
-            "planning messages failed for appointment id %s (%s)", appointment_id, event
+            "could not hand over the planning of messages for appointment id %s (%s)",
+            appointment_id,
+            event,
         )
 
 

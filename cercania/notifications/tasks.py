@@ -1,7 +1,7 @@
 """Background tasks (django-tasks, database backend), run by `cercania worker`.
 
-A task carries only a delivery id: the queue table is plain JSON, so no address, name
-or text is ever stored there.
+A task carries only ids and an event name: the queue table is plain JSON, so no
+address, name or text is ever stored there.
 """
 
 from __future__ import annotations
@@ -14,3 +14,11 @@ def deliver(delivery_id: int) -> str:
     from .services import delivery_run
 
     return delivery_run(delivery_id=delivery_id)
+
+
+@task()
+def plan(appointment_id: int, event: str) -> int:
+    """Plan the messages of an appointment event (see services.notifications_hook)."""
+    from .services import Event, appointment_notify
+
+    return len(appointment_notify(appointment_id=appointment_id, event=Event(event)))

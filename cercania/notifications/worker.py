@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
+from typing import Any
 
 from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
+from django_tasks.base import Task
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
@@ -49,8 +51,9 @@ def make_worker(*, batch: bool, interval: float = 1.0, worker_id: str | None = N
     )
 
 
-def run_ready_tasks(*, limit: int = 1000) -> int:
-    """Run every task due now, one by one, as the worker does; return how many ran.
+def run_ready_tasks(*, limit: int = 1000, only: Task[Any, Any] | None = None) -> int:
+    """Run every task due now (or only those of one task function), one by one, as the
+    worker does; return how many ran.
 
     The worker's own claim-and-run steps without its sleeps and connection recycling,
     so tests (inside a transaction) and one-off commands can drain the queue.
@@ -59,11 +62,11 @@ def run_ready_tasks(*, limit: int = 1000) -> int:
     ran = 0
     while ran < limit:
         with exclusive_transaction(DBTaskResult.objects.db):
-            task_result = (
-                DBTaskResult.objects.ready()
-                .filter(backend_name=DEFAULT_TASK_BACKEND_ALIAS)
-                .get_locked()
-            )
+            # Built anew each time: "due now" moves on while the batch runs.
+            ready = DBTaskResult.objects.ready().filter(backend_name=DEFAULT_TASK_BACKEND_ALIAS)
+            if only is not None:
+                ready = ready.filter(task_path=only.module_path)
+            task_result = ready.get_locked()
             if task_result is not None:
                 task_result.claim(worker.worker_id)
         if task_result is None:

@@ -11,6 +11,7 @@ from cercania.cases.services import ContactChoices
 from cercania.conftest import local
 from cercania.notifications import gate
 from cercania.notifications.channels import text
+from cercania.notifications.tasks import plan
 from cercania.notifications.worker import run_ready_tasks
 
 # Monday 30 November 2026, 10:00 in Chihuahua (16:00 UTC): a weekday, inside the
@@ -68,7 +69,8 @@ def run_worker():
 @pytest.fixture
 def book_her(book, legal_service, make_advisor, django_capture_on_commit_callbacks):
     """Book the SESSION (by default) as a woman who allowed email and SMS, running the
-    after-commit hooks as a real request would."""
+    after-commit hooks as a real request would, and then the worker's planning of her
+    messages (not their sending)."""
     advisors: list[Any] = []
 
     def do(
@@ -96,6 +98,7 @@ def book_her(book, legal_service, make_advisor, django_capture_on_commit_callbac
                 modality=modality,
                 **extra,
             )
+        run_ready_tasks(only=plan)
         return booking.appointment
 
     return do
@@ -103,10 +106,13 @@ def book_her(book, legal_service, make_advisor, django_capture_on_commit_callbac
 
 @pytest.fixture
 def committing(django_capture_on_commit_callbacks):
-    """Run a service call with its after-commit hooks: committing(fn, **kwargs)."""
+    """Run a service call with its after-commit hooks, then the worker's planning of the
+    messages they asked for: committing(fn, **kwargs)."""
 
     def do(fn, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return fn(**kwargs)
+            result = fn(**kwargs)
+        run_ready_tasks(only=plan)
+        return result
 
     return do

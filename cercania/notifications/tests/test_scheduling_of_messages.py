@@ -17,6 +17,7 @@ from cercania.notifications.services import (
     delivery_run,
     notifications_hook,
 )
+from cercania.notifications.tasks import deliver, plan
 from cercania.notifications.tests.conftest import NOW
 from cercania.scheduling.models import Appointment
 from cercania.scheduling.services import (
@@ -44,7 +45,7 @@ def run_afters(appointment: Appointment) -> dict[int, datetime]:
     ids = {d.pk for d in Delivery.objects.filter(appointment=appointment)}
     return {
         task.args_kwargs["kwargs"]["delivery_id"]: task.run_after
-        for task in DBTaskResult.objects.all()
+        for task in DBTaskResult.objects.filter(task_path=deliver.module_path)
         if task.args_kwargs["kwargs"]["delivery_id"] in ids
     }
 
@@ -190,7 +191,6 @@ def test_running_the_worker_twice_sends_once(clock, book_her, run_worker):
         appointment=appointment, kind=MessageKind.CONFIRMATION, channel="email"
     )
     # The same task enqueued twice (a retried enqueue, a second worker): one email.
-    from cercania.notifications.tasks import deliver
 
     deliver.enqueue(delivery_id=confirmation.pk)
     run_worker()
@@ -201,18 +201,46 @@ def test_running_the_worker_twice_sends_once(clock, book_her, run_worker):
     assert confirmation.attempts == 1
 
 
-def test_the_hook_run_twice_plans_once(clock, book_her):
+def test_the_hook_run_twice_plans_once(clock, book_her, run_worker):
     appointment = book_her()
     count = Delivery.objects.count()
-    tasks = DBTaskResult.objects.count()
+    sends = DBTaskResult.objects.filter(task_path=deliver.module_path).count()
     notifications_hook(appointment_id=appointment.pk, event="booked")
+    assert run_worker(only=plan) == 1  # the second planning ran ...
     assert appointment_notify(appointment_id=appointment.pk, event=Event.BOOKED) == []
-    assert Delivery.objects.count() == count and DBTaskResult.objects.count() == tasks
+    # ... and neither it nor a third one added a message or a send.
+    assert Delivery.objects.count() == count
+    assert DBTaskResult.objects.filter(task_path=deliver.module_path).count() == sends
 
 
-def test_the_hook_never_breaks_the_caller(clock, book_her, caplog):
+def test_the_hook_only_hands_the_planning_to_the_worker(clock, book, legal_service, make_advisor):
+    make_advisor()
+    booking = book(legal_service, local(2026, 12, 2, 10, 30), email="x@example.net")
+    notifications_hook(appointment_id=booking.appointment.pk, event="booked")
+    assert not Delivery.objects.exists()
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == plan.module_path
+    assert queued.args_kwargs["kwargs"] == {
+        "appointment_id": booking.appointment.pk,
+        "event": "booked",
+    }
+
+
+def test_the_hook_never_breaks_the_caller(clock, book_her, caplog, monkeypatch):
+    class Unreachable:
+        def enqueue(self, **kwargs):
+            raise RuntimeError("the queue table is gone")
+
+    monkeypatch.setattr("cercania.notifications.tasks.plan", Unreachable())
     notifications_hook(appointment_id=999_999, event="booked")
-    assert "planning messages failed" in caplog.text
+    assert "could not hand over the planning of messages" in caplog.text
+
+
+def test_a_planning_that_fails_in_the_worker_does_not_stop_the_others(clock, book_her):
+    notifications_hook(appointment_id=999_999, event="booked")  # no such appointment
+    appointment = book_her()  # its planning runs after the failed one
+    assert DBTaskResult.objects.filter(task_path=plan.module_path, status="FAILED").count() == 1
+    assert planned(appointment)
 
 
 def test_a_booking_in_a_test_without_hooks_only_enqueues(clock, book, legal_service, make_advisor):

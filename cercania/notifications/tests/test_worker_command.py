@@ -10,6 +10,7 @@ from django_tasks_db.models import DBTaskResult
 from cercania.cases.services import ContactChoices
 from cercania.notifications.channels import text
 from cercania.notifications.models import Delivery
+from cercania.notifications.tasks import plan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,12 +26,15 @@ def test_the_worker_command_in_batch_mode_sends_what_is_due(
         local(2026, 12, 2, 10, 30),
         email="ana@example.net",
         contact=ContactChoices(email=True, sms=True),
-    )  # a real commit: the hook runs
-    assert Delivery.objects.filter(appointment=booking.appointment).count() == 6
+    )  # a real commit: the hook runs and hands the planning to the worker
+    assert not Delivery.objects.exists()
+    assert DBTaskResult.objects.get().task_path == plan.module_path
     call_command("worker", "--batch", verbosity=0)
+    # One batch plans her six messages and sends the two that are due.
+    assert Delivery.objects.filter(appointment=booking.appointment).count() == 6
     assert [m.subject for m in mail.outbox] == ["Tu cita está confirmada"]
     assert len(text.outbox) == 1
-    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 3  # planning + 2
     assert DBTaskResult.objects.filter(status="READY").count() == 4  # the reminders
     call_command("worker", "--batch", verbosity=0)
     assert len(mail.outbox) == 1
