@@ -82,8 +82,10 @@ def email_hash(raw: str) -> str:
 def folio_next(*, at: datetime | None = None) -> str:
     """`<PREFIX>-<year>-<6 digits>`, gap-free per year. Call inside a transaction."""
     year = timezone.localdate(at or timezone.now()).year
-    FolioCounter.objects.get_or_create(year=year)
-    counter = FolioCounter.objects.select_for_update().get(year=year)
+    counter = FolioCounter.objects.select_for_update().filter(year=year).first()
+    if counter is None:  # the year's first folio
+        FolioCounter.objects.get_or_create(year=year)
+        counter = FolioCounter.objects.select_for_update().get(year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     profile = institute_profile()
@@ -111,7 +113,11 @@ def person_create(
         preferences_confirmed_at=timezone.now(),
         created_via=created_via,
     )
-    person.full_clean()
+    # Her fields are checked here (lengths, the email's form, the choices). Not the
+    # uniques or the checks, each one a query of its own: the folio comes from the
+    # locked counter and the public id is a fresh UUID, and both checks are on fields
+    # left at their defaults here. The database enforces them all on the insert.
+    person.full_clean(validate_unique=False, validate_constraints=False)
     person.save()
     return person
 

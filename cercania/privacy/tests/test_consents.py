@@ -88,6 +88,42 @@ class TestGiving:
         assert new.is_active
         assert Consent.objects.filter(person=person, withdrawn_at__isnull=True).count() == 1
 
+    @staticmethod
+    def _read_before_the_other_request_wrote(monkeypatch) -> None:
+        """The first read of the live consent answers "none", as it would have for a
+        request that read just before another one inserted it."""
+        from cercania.privacy import services
+
+        reads = []
+        real = services._active_consent
+
+        def racing(**kwargs):
+            reads.append(kwargs)
+            return None if len(reads) == 1 else real(**kwargs)
+
+        monkeypatch.setattr(services, "_active_consent", racing)
+
+    def test_the_same_consent_given_twice_at_once_is_kept_once(
+        self, make_person, monkeypatch
+    ) -> None:
+        person = make_person()
+        other = consent_give(person=person, purpose=Purpose.SERVICES, notice_version="2026.1")
+        self._read_before_the_other_request_wrote(monkeypatch)
+        again = consent_give(person=person, purpose=Purpose.SERVICES, notice_version="2026.1")
+        assert again.pk == other.pk
+        assert Consent.objects.filter(person=person).count() == 1
+        assert AuditEvent.objects.filter(object_type="privacy.consent").count() == 1
+
+    def test_a_different_consent_given_at_the_same_moment_asks_to_try_again(
+        self, make_person, newer_notice, monkeypatch
+    ) -> None:
+        person = make_person()
+        consent_give(person=person, purpose=Purpose.SERVICES, notice_version="2026.1")
+        self._read_before_the_other_request_wrote(monkeypatch)
+        with pytest.raises(ValidationError, match="al mismo tiempo"):
+            consent_give(person=person, purpose=Purpose.SERVICES, notice_version=newer_notice)
+        assert Consent.objects.get(person=person).notice_version == "2026.1"
+
     def test_a_version_that_was_never_published_is_refused(self, make_person) -> None:
         with pytest.raises(ValidationError) as error:
             consent_give(person=make_person(), purpose=Purpose.SERVICES, notice_version="1999.9")
