@@ -16,7 +16,9 @@ def deliver(delivery_id: int) -> str:
     return delivery_run(delivery_id=delivery_id)
 
 
-@task()
+# Ahead of the sends in the queue: a backlog of messages never delays the planning of
+# a new booking's confirmation.
+@task(priority=10)
 def plan(appointment_id: int, event: str) -> int:
     """Plan the messages of an appointment event (see services.notifications_hook)."""
     from .services import Event, appointment_notify

@@ -226,6 +226,17 @@ def test_the_hook_only_hands_the_planning_to_the_worker(clock, book, legal_servi
     }
 
 
+def test_the_worker_plans_a_new_booking_before_the_sends_already_waiting(
+    clock, book_her, book, legal_service, run_worker
+):
+    waiting = book_her()  # her confirmations are due now and not sent yet
+    later = book(legal_service, local(2026, 12, 3, 10, 30), email="y@example.net")
+    notifications_hook(appointment_id=later.appointment.pk, event="booked")
+    assert run_worker(limit=1) == 1
+    assert Delivery.objects.filter(appointment=later.appointment).exists()
+    assert not Delivery.objects.filter(appointment=waiting, status="sent").exists()
+
+
 def test_the_hook_never_breaks_the_caller(clock, book_her, caplog, monkeypatch):
     class Unreachable:
         def enqueue(self, **kwargs):
