@@ -4,6 +4,7 @@ held about her, found generically, and the export itself audited."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from django.apps import apps
@@ -131,6 +132,15 @@ class TestTheJsonFile:
         assert fields["email"] == PLAIN_TEXTS["email"]
         assert fields["folio"] == granted.person.folio
         assert "phone_hash" not in fields and "email_hash" not in fields
+
+    def test_it_says_when_she_was_first_attended(self, granted, client_) -> None:
+        person = Person.objects.get(pk=granted.person.pk)
+        assert person.first_attended_at is not None  # her records hold a contact
+        data = json.loads(client_.get(export_url(granted.arco, "json")).content)
+        exported = datetime.fromisoformat(data["person"]["fields"]["first_attended_at"])
+        assert exported == person.first_attended_at
+        page = client_.get(export_url(granted.arco)).content.decode()
+        assert "Primera atención" in page or "primera atención" in page
 
     def test_consents_carry_purpose_version_and_dates(self, granted, client_) -> None:
         data = json.loads(client_.get(export_url(granted.arco, "json")).content)
