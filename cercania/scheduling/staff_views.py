@@ -194,6 +194,10 @@ def appointment_mark(request: HttpRequest, public_id: UUID) -> HttpResponse:
             _("Cita %(reference)s: %(status)s.")
             % {"reference": appointment.reference, "status": status.label},
         )
+        if status == Appointment.Status.ATTENDED:
+            # What she does next is record the session: straight to its form (the
+            # agenda roles are the roles that record contacts).
+            return redirect("cases:contact_from_appointment", public_id=appointment.public_id)
     return redirect(back)
 
 

@@ -195,9 +195,6 @@ def test_a_legal_advisers_day(browser, live_server, screenshot, workday):
         martha_row.get_by_role("button", name="Atendida").click()
         expect(page.get_by_text(f"Cita {martha_session.reference}: Atendida.")).to_be_visible()
         assert Appointment.objects.get(pk=martha_session.pk).status == "attended"
-        page.locator("tr", has_text=martha_session.reference).get_by_role(
-            "link", name="Registrar el contacto"
-        ).click()
         expect(page.get_by_role("heading", name="Registrar la sesión")).to_be_visible()
         expect(page.get_by_label("Expediente", exact=True)).to_have_value("new")
         expect(page.get_by_label("Tipo", exact=True)).to_have_value("video_session")
@@ -233,9 +230,6 @@ def test_a_legal_advisers_day(browser, live_server, screenshot, workday):
         page.get_by_role("link", name="Mi agenda").click()
         page.locator("tr", has_text=rosa_session.reference).get_by_role(
             "button", name="Atendida"
-        ).click()
-        page.locator("tr", has_text=rosa_session.reference).get_by_role(
-            "link", name="Registrar el contacto"
         ).click()
         expect(page.get_by_label("Expediente", exact=True)).to_have_value(str(rosa_case.public_id))
         expect(page.get_by_label("Tipo", exact=True)).to_have_value("phone_session")

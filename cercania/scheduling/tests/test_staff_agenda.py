@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from django.urls import reverse
 from django.test import Client
 
 from cercania.accounts.roles import Role
@@ -211,15 +212,30 @@ class TestMark:
         assert "La sesión todavía no empieza." in response.text
         assert reloaded(ana).status == Appointment.Status.CONFIRMED
 
-    def test_marking_attended_after_the_start_works(self, ana_and_bea, frozen) -> None:
+    def test_marking_attended_after_the_start_opens_the_form_to_record_the_session(
+        self, ana_and_bea, frozen
+    ) -> None:
         ana, _ = ana_and_bea
         frozen.move_to(local(2026, 12, 1, 9, 5), tick=False)
         back = "/personal/agenda/?semana=2026-12-01"
         response = client_of(ana).post(
-            action_url(ana, "marcar"), {"estado": "attended", "next": back}
+            action_url(ana, "marcar"), {"estado": "attended", "next": back}, follow=True
+        )
+        assert reloaded(ana).status == Appointment.Status.ATTENDED
+        assert response.redirect_chain[0][0] == reverse(
+            "cases:contact_from_appointment", args=[ana.public_id]
+        )
+        assert f"Cita {ana.reference}: Atendida." in response.text
+        assert "Registrar la sesión" in response.text
+
+    def test_a_no_show_goes_back_to_the_agenda_page_she_was_on(self, ana_and_bea, frozen) -> None:
+        ana, _ = ana_and_bea
+        frozen.move_to(local(2026, 12, 1, 9, 30), tick=False)
+        back = "/personal/agenda/?semana=2026-12-01"
+        response = client_of(ana).post(
+            action_url(ana, "marcar"), {"estado": "no_show", "next": back}
         )
         assert response.status_code == 302 and response["Location"] == back
-        assert reloaded(ana).status == Appointment.Status.ATTENDED
 
     def test_marking_a_no_show_works(self, ana_and_bea, frozen) -> None:
         ana, _ = ana_and_bea
@@ -247,7 +263,7 @@ class TestMark:
         frozen.move_to(local(2026, 12, 1, 9, 5), tick=False)
         response = client_of(ana).post(
             action_url(ana, "marcar"),
-            {"estado": "attended", "next": "https://evil.example/personal/agenda/"},
+            {"estado": "no_show", "next": "https://evil.example/personal/agenda/"},
         )
         assert response["Location"] == "/personal/agenda/?dia=2026-12-01"
 
