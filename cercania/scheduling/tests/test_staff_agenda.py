@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
-from django.urls import reverse
 from django.test import Client
+from django.urls import reverse
 
 from cercania.accounts.roles import Role
 from cercania.cases.services import ContactChoices
