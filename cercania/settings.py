@@ -233,6 +233,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # The institute's, its town's and the system's names (ASVS 6.2.11).
+    {"NAME": "cercania.accounts.passwords.ContextWordsValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out user+IP before the password is checked.
