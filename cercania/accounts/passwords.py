@@ -15,8 +15,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-# The system's own names, whatever the institute.
-SYSTEM_WORDS = ("cercania", "contrasena", "password")
+# The system's own name, whatever the institute. (Generic words such as "contraseña"
+# are left to the length rule: a long phrase holding one is not a guessable one.)
+SYSTEM_WORDS = ("cercania",)
 # Shorter words of a name ("de", "las", "del") are not worth refusing.
 MIN_NAME_WORD = 4
 # How people dress a word up in a password: "Mu1er3s" is still "mujeres".
