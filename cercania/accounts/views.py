@@ -164,7 +164,13 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 device, codes = confirmed
                 _verified(request, device)
                 # Shown in this response only: they are not kept anywhere she could reopen.
-                shown = {"codes": [recovery_code_display(c) for c in codes], "next": next_url}
+                shown = {
+                    "codes": [recovery_code_display(c) for c in codes],
+                    "next": next_url,
+                    # A new factor is often a lost or taken phone: offer to end the
+                    # sessions that phone may still hold (ASVS 7.4.3).
+                    "other_sessions": user_sessions_live(user=user).count() - 1,
+                }
                 return render(request, "accounts/recovery_codes.html", shown)
             form.add_error("code", WRONG_ENROLMENT_CODE)
     key = b32encode(device.bin_key).decode()

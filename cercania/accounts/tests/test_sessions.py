@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from cercania.accounts.models import StaffTOTPDevice, User, UserSession
 from cercania.accounts.services import staff_user_disable
-from cercania.accounts.testing import totp_device_for
+from cercania.accounts.testing import totp_code, totp_device_for
 
 from .helpers import sign_in
 
@@ -215,3 +215,35 @@ class TestSessionsPage:
             assert is_signed_in(signed_in)
         response = signed_in.get(reverse("accounts:sessions"))
         assert len(response.context["sessions"]) == 1
+
+
+class TestAfterAFactorChange:
+    def test_it_offers_to_end_her_other_sessions_and_does_it(
+        self, signed_in: Client, clock: time_machine.Traveller, adviser: User
+    ) -> None:
+        other = Client(HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 14) Chrome/130.0 Mobile")
+        clock.shift(30)
+        sign_in(other, adviser, totp_device_for(adviser))
+
+        # A new phone: she sets up the authenticator again from this browser.
+        signed_in.get(reverse("accounts:enrol"))
+        new_device = StaffTOTPDevice.objects.get(user=adviser, confirmed=False)
+        clock.shift(30)
+        page = signed_in.post(reverse("accounts:enrol"), {"code": totp_code(new_device)})
+        assert page.status_code == 200 and page.context["codes"]
+        assert "Tienes 1 sesión abierta en otro navegador" in page.text
+        assert reverse("accounts:sessions_end_others") in page.text
+
+        signed_in.post(reverse("accounts:sessions_end_others"))
+        assert not is_signed_in(other)
+        assert is_signed_in(signed_in)
+
+    def test_it_offers_nothing_when_there_is_no_other_session(
+        self, signed_in: Client, clock: time_machine.Traveller, adviser: User
+    ) -> None:
+        signed_in.get(reverse("accounts:enrol"))
+        new_device = StaffTOTPDevice.objects.get(user=adviser, confirmed=False)
+        clock.shift(30)
+        page = signed_in.post(reverse("accounts:enrol"), {"code": totp_code(new_device)})
+        assert page.context["codes"] and page.context["other_sessions"] == 0
+        assert reverse("accounts:sessions_end_others") not in page.text
