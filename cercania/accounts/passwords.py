@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 SYSTEM_WORDS = ("cercania",)
 # Shorter words of a name ("de", "las", "del") are not worth refusing.
 MIN_NAME_WORD = 4
-# How people dress a word up in a password: "Mu1er3s" is still "mujeres".
+# How people dress a word up in a password: "Muj3r3s" is still "mujeres".
 LOOKALIKES = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a"})
 
 

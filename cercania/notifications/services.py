@@ -98,7 +98,9 @@ def notifications_hook(*, appointment_id: int, event: str) -> None:
     from .tasks import plan
 
     try:
-        plan.enqueue(appointment_id=appointment_id, event=Event(event).value)
+        plan.enqueue(
+            appointment_id=appointment_id, event=Event(event).value, at=timezone.now().isoformat()
+        )
     except Exception:
         logger.exception(
             "could not hand over the planning of messages for appointment id %s (%s)",

@@ -223,7 +223,20 @@ def test_the_hook_only_hands_the_planning_to_the_worker(clock, book, legal_servi
     assert queued.args_kwargs["kwargs"] == {
         "appointment_id": booking.appointment.pk,
         "event": "booked",
+        "at": NOW.astimezone(UTC).isoformat(),
     }
+
+
+def test_a_worker_back_late_plans_as_at_the_booking(
+    clock, book, legal_service, make_advisor, run_worker
+):
+    make_advisor()
+    booking = book(legal_service, local(2026, 12, 2, 10, 30), email="x@example.net")
+    notifications_hook(appointment_id=booking.appointment.pk, event="booked")
+    # The worker was down for a day: the 24-hour reminder fell due meanwhile.
+    clock.move_to(local(2026, 12, 1, 11, 0))
+    assert run_worker(only=plan) == 1
+    assert (MessageKind.REMINDER, "email", utc(2026, 12, 1, 16, 30)) in planned(booking.appointment)
 
 
 def test_the_worker_plans_a_new_booking_before_the_sends_already_waiting(
