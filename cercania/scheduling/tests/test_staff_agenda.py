@@ -3,6 +3,7 @@ actions on a session, through HTTP with a verified second factor."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 import pytest
@@ -242,6 +243,17 @@ class TestMark:
         frozen.move_to(local(2026, 12, 1, 9, 30), tick=False)
         client_of(ana).post(action_url(ana, "marcar"), {"estado": "no_show"})
         assert reloaded(ana).status == Appointment.Status.NO_SHOW
+
+    def test_each_days_scrollable_table_is_named_by_its_day_heading(
+        self, ana_and_bea, frozen
+    ) -> None:
+        ana, _ = ana_and_bea
+        page = client_of(ana).get(URL, {"semana": "2026-12-01"}).text
+        regions = re.findall(r'role="region" aria-labelledby="([^"]+)"', page)
+        assert regions and "dia-2026-12-01" in regions
+        for heading_id in regions:
+            assert f'id="{heading_id}"' in page
+        assert "Tabla desplazable" not in page
 
     def test_the_mark_buttons_appear_once_the_session_started(self, ana_and_bea, frozen) -> None:
         ana, _ = ana_and_bea
