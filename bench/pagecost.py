@@ -175,9 +175,12 @@ class Visitor:
 
 def _clone(client: Any) -> Visitor:
     """A visitor holding a copy of this client's session (her answers so far)."""
-    from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
 
+    from django.conf import settings
+
+    # The site's engine (sessions are sealed at rest: Django's own store cannot read them).
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
     if cookie is None:
         return Visitor()
