@@ -75,6 +75,8 @@ class TestTheFlow:
         assert person.folio in again.text and "Martha Ruiz" in again.text
         assert "Llamada recibida" in again.text and "01/12/2026 10:00" in again.text
         assert "Orientación sobre pensión" not in again.text  # never a summary
+        # Her earlier calls are a table region of their own, named for her record.
+        assert f'role="region" aria-label="Contactos anteriores de {person.folio}"' in again.text
 
     def test_hand_over_to_the_violence_line(
         self, operator, violence_worker, lawyer, client_for, make_person
