@@ -9,11 +9,12 @@ come from the institute's profile, so every deployment refuses its own.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from cercania.lib.text import folded
 
 # The system's own name, whatever the institute. (Generic words such as "contraseña"
 # are left to the length rule: a long phrase holding one is not a guessable one.)
@@ -26,9 +27,7 @@ LOOKALIKES = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7
 
 def _letters(text: str) -> str:
     """Lower case, no accents, look-alike digits as letters, only the letters left."""
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return re.sub(r"[^a-z]", "", plain.translate(LOOKALIKES))
+    return re.sub(r"[^a-z]", "", folded(text).translate(LOOKALIKES))
 
 
 def context_words() -> list[str]:

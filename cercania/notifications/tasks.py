@@ -6,6 +6,8 @@ address, name or text is ever stored there.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django_tasks import task
 
 
@@ -26,8 +28,6 @@ def plan(appointment_id: int, event: str, at: str | None = None) -> int:
     would have then, so a reminder that fell due meanwhile is still planned (and sent
     late if still useful) instead of being taken for one booked too close to the session.
     """
-    from datetime import datetime
-
     from .services import Event, appointment_notify
 
     happened = datetime.fromisoformat(at) if at else None

@@ -11,7 +11,6 @@ every partner organisation. Matching ignores case and accents.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
@@ -19,6 +18,8 @@ from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import Lexer, TokenType
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from cercania.lib.text import folded
 
 # Stems: a word that starts with one of these is refused ("violen" catches violencia,
 # violento, violentada). Written without accents: the text is compared unaccented.
@@ -83,9 +84,7 @@ ENGINE = Engine(autoescape=False)
 
 def normalise(text: str) -> str:
     """Lower case, no accents, single spaces: "Jurídico  Gratuito" → "juridico gratuito"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"\s+", " ", plain).strip()
+    return re.sub(r"\s+", " ", folded(text)).strip()
 
 
 def dynamic_terms() -> list[str]:
