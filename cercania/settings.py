@@ -16,7 +16,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from cercania.lib.crypto import generate_hash_key, generate_key_entry
-from cercania.lib.logformat import LOG_FORMATS, console_logging
+from cercania.lib.logformat import LOG_FORMATS, audit_copy_handler, console_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CERCANIA_VAR_DIR", BASE_DIR / "var"))
@@ -441,7 +441,16 @@ if EXIT_URL not in EXIT_ALLOWED_URLS:
 
 # "json": one object per line for a log collector (cercania/lib/logformat.py).
 LOG_FORMAT = envchoice("CERCANIA_LOG_FORMAT", "text", set(LOG_FORMATS))
+# Where every audit row is copied as it commits, off this server's database:
+# "syslog" (rsyslog forwards it, deploy/rsyslog/), "file:/path", or empty for none
+# (cercania/privacy/audit_copy.py; `cercania audit_verify` compares a copy back).
+AUDIT_COPY = os.environ.get("CERCANIA_AUDIT_COPY", "").strip()
+try:
+    audit_copy_handler(AUDIT_COPY)
+except ValueError as error:
+    raise ImproperlyConfigured(f"CERCANIA_AUDIT_COPY: {error}") from None
 LOGGING = console_logging(
+    audit_copy=AUDIT_COPY,
     log_format=LOG_FORMAT,
     level=os.environ.get("CERCANIA_LOG_LEVEL", "INFO"),
     loggers={

@@ -39,17 +39,53 @@ class JsonFormatter(logging.Formatter):
 
 
 LOG_FORMATS = frozenset({"text", "json"})
+AUDIT_COPY_LOGGER = "cercania.audit.copy"  # cercania/privacy/audit_copy.py
+SYSLOG_SOCKET = "/dev/log"
+
+
+def audit_copy_handler(destination: str) -> dict[str, Any] | None:
+    """The handler (dictConfig) that ships the audit copy to `destination`:
+    "syslog" or "syslog:/socket/path", "file:/absolute/path", or "" for none."""
+    if not destination:
+        return None
+    kind, _, where = destination.partition(":")
+    if kind == "syslog":
+        return {
+            "class": "logging.handlers.SysLogHandler",
+            "address": where or SYSLOG_SOCKET,
+            "facility": "local5",
+            "formatter": "audit_copy_syslog",
+        }
+    if kind == "file" and where.startswith("/"):
+        # Reopened when logrotate moves the file away.
+        return {
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": where,
+            "encoding": "utf-8",
+            "formatter": "audit_copy",
+        }
+    raise ValueError(
+        'the audit copy goes to "syslog", "syslog:/socket/path" or "file:/absolute/path", '
+        f"got {destination!r}"
+    )
 
 
 def console_logging(
-    *, log_format: str, level: str = "INFO", loggers: dict[str, Any] | None = None
+    *,
+    log_format: str,
+    level: str = "INFO",
+    loggers: dict[str, Any] | None = None,
+    audit_copy: str = "",
 ) -> dict[str, Any]:
     """The logging configuration (dictConfig) of the app and of gunicorn itself
     (deploy/gunicorn.conf.py): one console handler on stderr, in text or JSON, that
-    redacts every record before it is written."""
+    redacts every record before it is written; and, when `audit_copy` names one, the
+    destination of the audit trail's copy (a handler of its own: its lines are the
+    rows' JSON, already free of content, and never go to the console)."""
     if log_format not in LOG_FORMATS:
         raise ValueError(f"log format must be one of {sorted(LOG_FORMATS)}, got {log_format!r}")
-    return {
+    copy_handler = audit_copy_handler(audit_copy)
+    config: dict[str, Any] = {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
@@ -66,5 +102,16 @@ def console_logging(
             },
         },
         "root": {"level": level, "handlers": ["console"]},
-        "loggers": loggers or {},
+        "loggers": dict(loggers or {}),
     }
+    if copy_handler is not None:
+        config["formatters"]["audit_copy"] = {"format": "%(message)s"}
+        # The program name rsyslog routes on (deploy/rsyslog/60-cercania-audit.conf).
+        config["formatters"]["audit_copy_syslog"] = {"format": "cercania-audit: %(message)s"}
+        config["handlers"]["audit_copy"] = copy_handler
+        config["loggers"][AUDIT_COPY_LOGGER] = {
+            "level": "INFO",
+            "handlers": ["audit_copy"],
+            "propagate": False,
+        }
+    return config

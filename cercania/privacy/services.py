@@ -34,6 +34,7 @@ from cercania.lib import codes
 from cercania.lib.fields import EncryptedTextField
 
 from .append_only import append_only_suspended
+from .audit_copy import copy_on_commit
 from .middleware import current_request_ip
 from .models import (
     CONTACT_FLAGS,
@@ -121,6 +122,7 @@ def audit_record(
     # made on every read of a case – the extra queries of validate_constraints.
     event.full_clean(exclude=["actor"], validate_unique=False, validate_constraints=False)
     event.save()
+    copy_on_commit(event)
     return event
 
 

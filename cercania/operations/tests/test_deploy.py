@@ -291,6 +291,9 @@ def stack() -> Iterator[Stack]:
         var_dir = base / "var"  # as systemd's StateDirectory= makes it
         var_dir.mkdir(mode=0o750)
         static_root = base / "www" / "static"
+        # The audit trail's copy as a file (a test machine may have no /dev/log).
+        audit_copy = base / "audit" / "copy.jsonl"
+        audit_copy.parent.mkdir()
         env = {
             k: v
             for k, v in os.environ.items()
@@ -316,6 +319,7 @@ def stack() -> Iterator[Stack]:
             "CERCANIA_SMS_BACKEND": "file",
             "CERCANIA_TIME_ZONE": zone_where_it_is_midday(),
             "CERCANIA_LOG_FORMAT": "json",
+            "CERCANIA_AUDIT_COPY": f"file:{audit_copy}",
             "WEB_CONCURRENCY": "2",  # two cores shared with the rest of CI
         }
 
@@ -550,6 +554,17 @@ def test_a_session_booked_over_https_is_confirmed_by_the_worker(stack):
         ).fetchone()
     # nginx's X-Real-IP over the unix socket: the visitor's address, not an empty one.
     assert row is not None and str(row[0]) == "127.0.0.1"
+
+    # Every audit row of the booking was copied off the database as it committed, with
+    # nothing of hers in the copy, and the copy agrees with the database.
+    copy = Path(stack.env["CERCANIA_AUDIT_COPY"].removeprefix("file:"))
+    shipped = [json.loads(line) for line in copy.read_text().splitlines()]
+    assert any(line["object_type"] == "scheduling.appointment" for line in shipped)
+    assert "Ana" not in copy.read_text() and "4567" not in copy.read_text()
+    verified = run_cli(stack.env, "audit_verify", str(copy))
+    matched = re.search(r"^(\d+) registros coinciden con la copia", verified, re.MULTILINE)
+    assert matched and int(matched.group(1)) == len(shipped), verified
+    assert "no en la copia" not in verified, verified
 
     # Her token never reaches a log: gunicorn's, the worker's or nginx's access log.
     logs = stack.logs()
