@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from cercania.cases.models import Case, LegalMatter
 from cercania.institute.models import Service
 from cercania.institute.selectors import institute_zone
+from cercania.lib.analytic import analytic
 
 from .disclosure import min_cell, suppress
 from .exports import Cell, to_csv
@@ -184,6 +185,7 @@ DIMENSIONS = (
 )
 
 
+@analytic
 def open_data_rows(*, start: date, end: date, k: int | None = None) -> list[list[Cell]]:
     """The data file's rows (without the header), suppressed."""
     f = period_filters(start=start, end=end, external=True)

@@ -16,6 +16,7 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from cercania.institute.selectors import institute_zone
+from cercania.lib.analytic import analytic
 from cercania.partners.models import Liaison, Organization
 from cercania.scheduling.models import Appointment, Jornada
 
@@ -82,6 +83,7 @@ def jornada_report(jornada: Jornada) -> JornadaReport:
     )
 
 
+@analytic
 def partner_reports(organization: Organization) -> list[JornadaReport]:
     return [jornada_report(j) for j in jornadas_of(organization).order_by("-starts_on")[:12]]
 

@@ -388,6 +388,7 @@ def sessions(f: Filters) -> Table:
     )
 
 
+@analytic
 def no_show_rate(f: Filters) -> float | None:
     """No-shows among the sessions whose outcome is known (attended or no-show)."""
     counts = appointments(f).aggregate(
@@ -617,6 +618,7 @@ def referrals_by_status(f: Filters) -> Table:
     )
 
 
+@analytic
 def referrals_completed_share(f: Filters) -> float | None:
     counts = _referrals(f).aggregate(
         total=Count("pk"), done=Count("pk", filter=Q(status=Referral.Status.COMPLETED))
@@ -764,6 +766,7 @@ def advisor_minutes_available(f: Filters) -> int:
     return int(max(available, 0))
 
 
+@analytic
 def occupancy(f: Filters) -> tuple[int, int]:
     """(booked minutes, available minutes) of advisor time in the period.
 
@@ -852,3 +855,10 @@ TABLES = {
     "mujeres_jornada": women_by_jornada,
     "edades": age_groups,
 }
+
+
+@analytic
+def table(key: str, f: Filters) -> Table | None:
+    """One count table by its key (an export of it), or None when no table has that key."""
+    indicator = TABLES.get(key)
+    return indicator(f) if indicator is not None else None

@@ -125,11 +125,12 @@ def export(request: HttpRequest) -> HttpResponse:
         raise Http404
     key = request.GET.get("tabla", "mujeres")
     fmt = request.GET.get("formato", "csv")
-    indicator = selectors.TABLES.get(key)
-    if indicator is None or fmt not in ("csv", "xlsx"):
+    if fmt not in ("csv", "xlsx"):
         raise Http404
     f = form.filters()
-    table = indicator(f)
+    table = selectors.table(key, f)
+    if table is None:
+        raise Http404
     header = [table.label_header, table.value_header]
     rows: list[list[Any]] = [[label, value] for label, value in table.rows]
     rows.append([_("Total"), table.total])
