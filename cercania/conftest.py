@@ -78,6 +78,35 @@ def migration_data():
 
 
 @pytest.fixture
+def audit_copy_to():
+    """Configure the site's logging as with CERCANIA_AUDIT_COPY=`destination` (call it
+    with one); the copy logger is left as the site's configuration has it afterwards."""
+    import logging
+    import logging.config
+    import logging.handlers
+
+    from django.conf import settings
+
+    from cercania.lib.logformat import console_logging
+    from cercania.privacy.audit_copy import LOGGER_NAME
+
+    def configure(destination: str) -> None:
+        logging.config.dictConfig(console_logging(log_format="text", audit_copy=destination))
+
+    yield configure
+    logging.config.dictConfig(settings.LOGGING)
+    # The site's configuration names no copy logger: undo what `configure` set on it
+    # (only its own handler: pytest's capture handlers stay).
+    copy_logger = logging.getLogger(LOGGER_NAME)
+    for handler in copy_logger.handlers[:]:
+        if isinstance(handler, logging.FileHandler | logging.handlers.SysLogHandler):
+            copy_logger.removeHandler(handler)
+            handler.close()
+    copy_logger.propagate = True
+    copy_logger.setLevel(logging.NOTSET)
+
+
+@pytest.fixture
 def a_monday() -> date:
     return date(2026, 11, 30)
 

@@ -10,9 +10,6 @@ copy to rsyslog's socket through the site's own logging configuration
 
 from __future__ import annotations
 
-import logging
-import logging.config
-import logging.handlers
 import shutil
 import socket
 import ssl
@@ -24,14 +21,11 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from cercania.accounts.roles import Role
 from cercania.accounts.services import staff_user_create
-from cercania.lib.logformat import console_logging
 from cercania.notifications.tests.fakes import free_port
-from cercania.privacy.audit_copy import LOGGER_NAME
 from cercania.privacy.models import AuditEvent
 from cercania.privacy.services import audit_record
 
@@ -155,27 +149,11 @@ def relay(tmp_path: Path) -> Iterator[tuple[Path, Path, LogServer]]:
         server.stop()
 
 
-@pytest.fixture
-def audit_copy_to(relay) -> Iterator[None]:
-    sock = relay[0]
-    logging.config.dictConfig(console_logging(log_format="json", audit_copy=f"syslog:{sock}"))
-    try:
-        yield
-    finally:
-        logging.config.dictConfig(settings.LOGGING)
-        copy_logger = logging.getLogger(LOGGER_NAME)
-        for handler in copy_logger.handlers[:]:
-            if isinstance(handler, logging.handlers.SysLogHandler):
-                copy_logger.removeHandler(handler)
-                handler.close()
-        copy_logger.propagate = True
-        copy_logger.setLevel(logging.NOTSET)
-
-
 def test_the_audit_copy_and_the_app_logs_reach_the_log_server_over_tls(
     relay, audit_copy_to, tmp_path: Path, django_capture_on_commit_callbacks
 ) -> None:
-    _sock, logs, server = relay
+    sock, logs, server = relay
+    audit_copy_to(f"syslog:{sock}")
     actor = staff_user_create(
         email="coordinacion@example.org", display_name="Coordinadora", roles=[Role.COORDINACION]
     )

@@ -6,7 +6,6 @@ import importlib
 import json
 import logging
 import logging.config
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
@@ -35,22 +34,11 @@ CASE_ID = "4b0f5e3c-1d7a-4a43-9a55-2f0f4d7c2a10"
 
 
 @pytest.fixture
-def copy_file(tmp_path: Path) -> Iterator[Path]:
+def copy_file(tmp_path: Path, audit_copy_to) -> Path:
     """The site's logging configured as with CERCANIA_AUDIT_COPY=file:<path>."""
     path = tmp_path / "audit.jsonl"
-    logging.config.dictConfig(console_logging(log_format="text", audit_copy=f"file:{path}"))
-    try:
-        yield path
-    finally:
-        logging.config.dictConfig(settings.LOGGING)
-        # The site's configuration names no copy logger: undo what this one set on it.
-        copy_logger = logging.getLogger(LOGGER_NAME)
-        for handler in copy_logger.handlers[:]:
-            if isinstance(handler, logging.FileHandler):
-                copy_logger.removeHandler(handler)
-                handler.close()
-        copy_logger.propagate = True
-        copy_logger.setLevel(logging.NOTSET)
+    audit_copy_to(f"file:{path}")
+    return path
 
 
 def copied(path: Path) -> list[dict]:
