@@ -1,4 +1,5 @@
-"""The checks behind /healthz: database, background worker, outgoing mail.
+"""The checks behind /healthz: database, background worker, outgoing mail, and the
+audit trail's copy.
 
 Each answer says only what an operator needs (ok, how old, which kind of backend):
 never a host name, an address, a user name or an exception text, because /healthz is
@@ -9,6 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import logging.handlers
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -112,3 +116,37 @@ def mail_health() -> dict[str, object]:
         except Exception:
             logger.warning("health check: cache unavailable, SMTP probe not cached")
     return {"backend": kind, "status": cached}
+
+
+def _syslog_socket_accepts(address: str) -> bool:
+    # Connecting a datagram socket sends nothing: it only finds whether a syslog
+    # daemon is listening there.
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as probe:
+            probe.connect(address)
+    except OSError:
+        return False
+    return True
+
+
+def _file_writable(path: str) -> bool:
+    if os.path.exists(path):
+        return os.access(path, os.W_OK)
+    # Moved away by logrotate: the handler opens it again, if its folder is there.
+    folder = os.path.dirname(path)
+    return os.path.isdir(folder) and os.access(folder, os.W_OK)
+
+
+def audit_copy_health() -> dict[str, object]:
+    """Whether the copy of the audit trail (CERCANIA_AUDIT_COPY) can be written now,
+    read from the handler this process really has, not from the setting."""
+    from cercania.privacy.audit_copy import copy_logger
+
+    for handler in copy_logger.handlers:
+        if isinstance(handler, logging.handlers.SysLogHandler) and isinstance(handler.address, str):
+            ok = _syslog_socket_accepts(handler.address)
+            return {"destination": "syslog", "status": "ok" if ok else "unreachable"}
+        if isinstance(handler, logging.FileHandler):
+            ok = _file_writable(handler.baseFilename)
+            return {"destination": "file", "status": "ok" if ok else "unreachable"}
+    return {"destination": "off", "status": "not_checked"}

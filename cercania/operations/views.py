@@ -32,22 +32,29 @@ def exit_now(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     """Public health check for monitoring (docs/operations.md).
 
-    503 only when the database is down: then nothing works. A stale worker or an
-    unreachable mail server makes the body say "degraded" but keeps 200, because the
-    site still books (messages wait in the queue) and a load balancer must not take
-    it out of service for that; monitor the body for those.
+    503 only when the database is down: then nothing works. A stale worker, an
+    unreachable mail server or an audit copy that cannot be written makes the body say
+    "degraded" but keeps 200, because the site still books (messages wait in the queue,
+    the audit rows are in the database) and a load balancer must not take it out of
+    service for that; monitor the body for those.
     """
     if not health.database_ok():
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     worker = health.worker_health()
     mail = health.mail_health()
-    degraded = worker.status != "ok" or mail["status"] == "unreachable"
+    audit_copy = health.audit_copy_health()
+    degraded = (
+        worker.status != "ok"
+        or mail["status"] == "unreachable"
+        or audit_copy["status"] == "unreachable"
+    )
     return JsonResponse(
         {
             "status": "degraded" if degraded else "ok",
             "database": "ok",
             "worker": worker.as_json(),
             "mail": mail,
+            "audit_copy": audit_copy,
         }
     )
 

@@ -585,4 +585,6 @@ def test_healthz_reports_the_worker_and_the_mail_server(stack):
     assert health["status"] == "ok"
     assert health["database"] == "ok"
     assert health["mail"] == {"backend": "smtp", "status": "ok"}
+    assert health["audit_copy"] == {"destination": "file", "status": "ok"}
     assert str(stack.smtp.port) not in json.dumps(health)
+    assert str(stack.base) not in json.dumps(health)

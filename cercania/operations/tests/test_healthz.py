@@ -142,3 +142,61 @@ def test_an_unreachable_smtp_server_is_reported_without_its_address_or_login(
 def test_a_custom_mail_backend_is_reported_as_other(client, settings, beating_worker):
     settings.EMAIL_BACKEND = "somewhere.else.MailBackend"
     assert client.get("/healthz").json()["mail"] == {"backend": "other", "status": "not_checked"}
+
+
+# ---------------------------------------------------------------- the audit trail's copy
+
+
+@pytest.mark.django_db
+def test_without_an_audit_copy_it_says_so_and_stays_ok(client, settings, beating_worker):
+    settings.EMAIL_BACKEND = MEMORY_MAIL
+    body = client.get("/healthz").json()
+    assert body["audit_copy"] == {"destination": "off", "status": "not_checked"}
+    assert body["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_listening_syslog_socket_is_ok(client, settings, beating_worker, audit_copy_to, tmp_path):
+    import socket
+
+    settings.EMAIL_BACKEND = MEMORY_MAIL
+    address = str(tmp_path / "log.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as syslog:
+        syslog.bind(address)
+        audit_copy_to(f"syslog:{address}")
+        body = client.get("/healthz").json()
+    assert body["audit_copy"] == {"destination": "syslog", "status": "ok"}
+    assert body["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_syslog_nobody_listens_on_degrades_without_naming_the_socket(
+    client, settings, beating_worker, audit_copy_to, tmp_path
+):
+    settings.EMAIL_BACKEND = MEMORY_MAIL
+    address = str(tmp_path / "nobody-here.sock")
+    audit_copy_to(f"syslog:{address}")
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["audit_copy"] == {"destination": "syslog", "status": "unreachable"}
+    assert response.json()["status"] == "degraded"
+    assert "nobody-here" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_copy_file_is_ok_while_its_folder_is_there(
+    client, settings, beating_worker, audit_copy_to, tmp_path
+):
+    import shutil
+
+    settings.EMAIL_BACKEND = MEMORY_MAIL
+    folder = tmp_path / "copia"
+    folder.mkdir()
+    audit_copy_to(f"file:{folder / 'audit.jsonl'}")
+    assert client.get("/healthz").json()["audit_copy"] == {"destination": "file", "status": "ok"}
+    (folder / "audit.jsonl").unlink()  # logrotate moved it: it is opened again
+    assert client.get("/healthz").json()["audit_copy"]["status"] == "ok"
+    shutil.rmtree(folder)
+    body = client.get("/healthz").json()
+    assert body["audit_copy"] == {"destination": "file", "status": "unreachable"}
+    assert body["status"] == "degraded"
