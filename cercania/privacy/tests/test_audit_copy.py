@@ -99,7 +99,8 @@ class TestTheCopy:
         assert line["ip"] == "203.0.113.7"
         assert line["seal"] == seal({k: v for k, v in line.items() if k != "seal"})
         text = copy_file.read_text()
-        for personal in ("Rosa", "Quiñones", "987", "6543", coordinator.email):
+        # Whole values only: short digit runs turn up in ids, seals and times by chance.
+        for personal in ("Rosa", "Quiñones", "6149876543", "614 987 6543", coordinator.email):
             assert personal not in text
 
     def test_a_row_is_copied_only_when_its_transaction_commits(
@@ -216,6 +217,18 @@ class TestVerify:
         out = verify(copy_file)
         assert "1 registros coinciden" in out
         assert "1 registros de la copia ya pasaron el plazo de conservación" in out
+
+    def test_a_copy_of_forged_lines_only_is_tampering_not_an_empty_copy(
+        self, copy_file: Path, shipped, tmp_path: Path
+    ) -> None:
+        forged = tmp_path / "forged.log"
+        forged.write_text(
+            "".join(json.dumps(line | {"seal": "0" * 64}) + "\n" for line in copied(copy_file))
+        )
+        out = StringIO()
+        with pytest.raises(CommandError, match="con un sello válido"):
+            call_command("audit_verify", str(forged), stdout=out)
+        assert "3 líneas de la copia no tienen un sello válido" in out.getvalue()
 
     def test_a_copy_without_rows_or_a_missing_file_is_a_clear_error(self, tmp_path: Path) -> None:
         empty = tmp_path / "empty.log"

@@ -50,9 +50,15 @@ class Command(BaseCommand):
                 since=options["since"],
                 until=options["until"],
             )
-        if result.since is None or result.until is None:
-            raise CommandError("La copia no tiene ningún registro de bitácora válido.")
         write = self.stdout.write
+        if result.since is None or result.until is None:
+            if result.forged:
+                write(f"{len(result.forged)} líneas de la copia no tienen un sello válido.")
+                raise CommandError(
+                    "La copia no tiene ningún registro de bitácora con un sello válido: "
+                    "revise de dónde viene y con qué clave se selló."
+                )
+            raise CommandError("La copia no tiene ningún registro de bitácora válido.")
         write(
             f"Periodo: {result.since.isoformat(timespec='seconds')} a "
             f"{result.until.isoformat(timespec='seconds')} (UTC)."
