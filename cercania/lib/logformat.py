@@ -39,7 +39,7 @@ class JsonFormatter(logging.Formatter):
 
 
 LOG_FORMATS = frozenset({"text", "json"})
-AUDIT_COPY_LOGGER = "cercania.audit.copy"  # cercania/privacy/audit_copy.py
+AUDIT_COPY_LOGGER = "cercania.audit.copy"  # written by cercania/privacy/audit_copy.py
 SYSLOG_SOCKET = "/dev/log"
 
 

@@ -23,6 +23,8 @@ from django.core.mail import get_connection
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from cercania.privacy.audit_copy import copy_logger
+
 from .models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -140,8 +142,6 @@ def _file_writable(path: str) -> bool:
 def audit_copy_health() -> dict[str, object]:
     """Whether the copy of the audit trail (CERCANIA_AUDIT_COPY) can be written now,
     read from the handler this process really has, not from the setting."""
-    from cercania.privacy.audit_copy import copy_logger
-
     for handler in copy_logger.handlers:
         if isinstance(handler, logging.handlers.SysLogHandler) and isinstance(handler.address, str):
             ok = _syslog_socket_accepts(handler.address)

@@ -37,39 +37,44 @@ from django.db import transaction
 from django.utils import timezone
 
 from cercania.lib.crypto import keyed_hash
+from cercania.lib.logformat import AUDIT_COPY_LOGGER
 
 from .models import AuditEvent
 
-LOGGER_NAME = "cercania.audit.copy"
+LOGGER_NAME = AUDIT_COPY_LOGGER  # its handler comes from lib/logformat.py
 SEAL_PURPOSE = "audit.copy"
 copy_logger = logging.getLogger(LOGGER_NAME)
 
 
-def copy_fields(
-    *,
-    public_id: Any,
-    occurred_at: datetime,
-    action: str,
-    object_type: str,
-    object_public_id: str,
-    actor_public_id: Any,
-    actor_role: str,
-    ip: str | None,
-    detail: Mapping[str, Any],
-) -> dict[str, Any]:
-    """What a copy line says of a row (without its seal); the same for a row just
-    written and one read back, so the two compare equal when nothing changed."""
+# The row's columns a copy line is made of, as `.values()` names them.
+ROW_FIELDS = (
+    "public_id",
+    "occurred_at",
+    "action",
+    "object_type",
+    "object_public_id",
+    "actor__public_id",
+    "actor_role",
+    "ip",
+    "detail",
+)
+
+
+def copy_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What a copy line says of a row (without its seal), from its ROW_FIELDS; the same
+    for a row just written and one read back, so the two compare equal when nothing
+    changed."""
     return {
         "audit": 1,
-        "id": str(public_id),
-        "at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_public_id,
-        "actor": str(actor_public_id) if actor_public_id else "",
-        "role": actor_role,
-        "ip": ip or "",
-        "detail": dict(detail),
+        "id": str(row["public_id"]),
+        "at": row["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds"),
+        "action": row["action"],
+        "object_type": row["object_type"],
+        "object_id": row["object_public_id"],
+        "actor": str(row["actor__public_id"]) if row["actor__public_id"] else "",
+        "role": row["actor_role"],
+        "ip": row["ip"] or "",
+        "detail": dict(row["detail"]),
     }
 
 
@@ -82,17 +87,9 @@ def seal(fields: Mapping[str, Any]) -> str:
 
 
 def copy_line(event: AuditEvent) -> str:
-    fields = copy_fields(
-        public_id=event.public_id,
-        occurred_at=event.occurred_at,
-        action=event.action,
-        object_type=event.object_type,
-        object_public_id=event.object_public_id,
-        actor_public_id=event.actor.public_id if event.actor is not None else None,
-        actor_role=event.actor_role,
-        ip=event.ip,
-        detail=event.detail,
-    )
+    actor = event.actor.public_id if event.actor is not None else None
+    row = {name: getattr(event, name) for name in ROW_FIELDS if name != "actor__public_id"}
+    fields = copy_fields({**row, "actor__public_id": actor})
     return _canonical({**fields, "seal": seal(fields)})
 
 
@@ -138,20 +135,6 @@ def _parse(line: str) -> dict[str, Any] | None:
     return entry if isinstance(entry, dict) and entry.get("audit") == 1 else None
 
 
-def _stored(event: Mapping[str, Any]) -> dict[str, Any]:
-    return copy_fields(
-        public_id=event["public_id"],
-        occurred_at=event["occurred_at"],
-        action=event["action"],
-        object_type=event["object_type"],
-        object_public_id=event["object_public_id"],
-        actor_public_id=event["actor__public_id"],
-        actor_role=event["actor_role"],
-        ip=event["ip"],
-        detail=event["detail"],
-    )
-
-
 def audit_copy_compare(
     *,
     lines: Iterable[str],
@@ -166,7 +149,7 @@ def audit_copy_compare(
     last. Rows older than the retention period are not expected in the database.
     """
     result = CopyComparison()
-    copied: dict[str, dict[str, Any]] = {}
+    copied: dict[str, tuple[datetime, dict[str, Any]]] = {}  # id: (its time, its line)
     for number, line in enumerate(lines, start=1):
         entry = _parse(line)
         if entry is None:
@@ -178,36 +161,26 @@ def audit_copy_compare(
         at = datetime.fromisoformat(entry["at"])
         if (since and at < since) or (until and at >= until):
             continue
-        copied[entry["id"]] = entry  # a line shipped twice is the same line
-    instants = [datetime.fromisoformat(entry["at"]) for entry in copied.values()]
+        copied[entry["id"]] = (at, entry)  # a line shipped twice is the same line
+    instants = [at for at, _entry in copied.values()]
     result.since = since or (min(instants) if instants else None)
     result.until = until or (max(instants) + timedelta(microseconds=1) if instants else None)
     if result.since is None or result.until is None:
         return result
     cutoff = (now or timezone.now()) - timedelta(days=retention_days)
     stored = {
-        str(row["public_id"]): _stored(row)
+        str(row["public_id"]): copy_fields(row)
         for row in AuditEvent.objects.filter(
             occurred_at__gte=result.since, occurred_at__lt=result.until
         )
-        .values(
-            "public_id",
-            "occurred_at",
-            "action",
-            "object_type",
-            "object_public_id",
-            "actor__public_id",
-            "actor_role",
-            "ip",
-            "detail",
-        )
+        .values(*ROW_FIELDS)
         .order_by("occurred_at", "id")
         .iterator()
     }
-    for public_id, entry in copied.items():
+    for public_id, (at, entry) in copied.items():
         row = stored.pop(public_id, None)
         if row is None:
-            if datetime.fromisoformat(entry["at"]) < cutoff:
+            if at < cutoff:
                 result.expired += 1
             else:
                 result.deleted.append(public_id)
