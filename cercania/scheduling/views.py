@@ -68,11 +68,15 @@ class Flow:
         self.request.session[self.key] = self.state
 
     def set(self, name: str, value: Any) -> None:
+        """Her answer, kept in the session with the answers derived so far."""
+        self._put(name, value)
+        self.save()
+
+    def _put(self, name: str, value: Any) -> None:
         if self.state.get(name) != value:
             for dependent in DEPENDENTS.get(name, []):
                 self.state.pop(dependent, None)
         self.state[name] = value
-        self.save()
 
     def url(self, step: str) -> str:
         if self.jornada:
@@ -93,11 +97,16 @@ class Flow:
         return offered
 
     def autofill(self) -> None:
-        """Answer the questions that have only one possible answer."""
+        """Answer the questions that have only one possible answer.
+
+        Derived again on every request and not saved: opening the booking pages
+        (her, a link preview, a crawler) leaves no session in the database. The
+        session is written with her first own answer, and keeps these with it.
+        """
         if "service" not in self.state and len(self.services) == 1:
-            self.set("service", self.services[0].code)
+            self._put("service", self.services[0].code)
         if "service" in self.state and "modality" not in self.state and len(self.modalities()) == 1:
-            self.set("modality", self.modalities()[0])
+            self._put("modality", self.modalities()[0])
 
     def skipped(self, step: str) -> bool:
         return (step == "servicio" and len(self.services) == 1) or (

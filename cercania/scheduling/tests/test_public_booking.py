@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from cercania.cases.models import Person
@@ -68,6 +70,20 @@ def test_a_woman_books_a_phone_session_from_start_to_confirmation(client, adviso
     assert person.phone == "+526141234567"
     assert (person.may_call, person.may_sms, person.may_email) == (True, False, False)
     assert appointment.created_via == "web"
+
+
+def test_opening_the_booking_pages_leaves_no_session_until_her_first_answer(client, advisor):
+    # A look at the booking pages (hers, a link preview's, a crawler's) writes nothing
+    # to the database; the service derived from the only one offered is kept with
+    # her first own answer.
+    assert client.get(reverse("booking:start"))["Location"] == step("modalidad")
+    assert client.get(step("modalidad")).status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in client.cookies
+    assert not Session.objects.exists()
+
+    answer(client, "modalidad", {"modality": "video"}, follow_to="dia")
+    assert Session.objects.count() == 1
+    assert client.session["booking:general"] == {"service": "juridico", "modality": "video"}
 
 
 def test_a_video_booking_shows_the_join_link(client, advisor, django_capture_on_commit_callbacks):
