@@ -58,6 +58,9 @@ def test_a_woman_books_a_phone_session_from_start_to_confirmation(client, adviso
     assert client.get(reverse("booking:start"))["Location"] == step("modalidad")
     response = book_through_the_flow(client)
     assert response["Location"] == reverse("booking:confirmed")
+    # Her answers leave the session with the booking: only the appointment's id stays.
+    assert "booking:general" not in client.session
+    assert set(client.session.keys()) == {"booking:done"}
 
     page = client.get(reverse("booking:confirmed")).content.decode()
     appointment = Appointment.objects.get()
