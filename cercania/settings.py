@@ -304,7 +304,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "cercania.lib.static_storage.ManifestStaticStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG

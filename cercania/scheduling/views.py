@@ -204,6 +204,8 @@ def _ask(
             "step": step,
             "form": form,
             "heading": heading,
+            # The page's title: the heading, or the question of its first field.
+            "title": heading or next(iter(form)).label,
             "back_url": flow.previous(step),
             **(extra or {}),
         },
