@@ -4,8 +4,8 @@ The exit bar, the header with the institute's name, the safety banner, the emerg
 lines, the footer links and the language choices are the same on every public page:
 they depend on the profile (public_profile.py) and the language, nothing else.
 Rendering them was about half of a booking question's template time (the language
-choices alone, about 0.1 ms of every public page). Each is rendered once per language and
-kept on the profile copy, so it is as fresh as the copy: a change drops both.
+choices alone, about 0.1 ms of every public page). Each is rendered once per language
+and kept on the profile copy, so it is as fresh as the copy: a change drops both.
 
 A fragment sees only `institute` and `emergency_lines`: never the request, a form,
 a CSRF token or anything else that differs between two visitors.

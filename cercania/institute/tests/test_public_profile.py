@@ -174,7 +174,12 @@ def test_the_parts_kept_with_the_profile_follow_her_language(client):
 
     html = client.get("/").content.decode()
     assert "Quick exit" in html and "Salir rápido" not in html
-    assert "Salir rápido" in Client().get("/").content.decode()
+    # The language choices are kept the same way: each language marks itself.
+    assert '<label for="idioma">Language</label>' in html
+    assert '<option value="en" selected>' in html and '<option value="es-mx">' in html
+    spanish = Client().get("/").content.decode()
+    assert "Salir rápido" in spanish and '<label for="idioma">Idioma</label>' in spanish
+    assert '<option value="es-mx" selected>' in spanish and '<option value="en">' in spanish
 
 
 def test_an_emergency_line_added_shows_in_every_page_footer_at_once(client):
