@@ -91,7 +91,8 @@ class Flow:
         service = self.service
         if service is None:
             return []
-        offered = [m for m in service.modalities if m in Modality.values]
+        known = Modality.values  # a list Django builds anew on each access: read once
+        offered = [m for m in service.modalities if m in known]
         if self.jornada:
             offered = [m for m in offered if m in self.jornada.modalities]
         return offered
