@@ -106,8 +106,10 @@ class Flow:
         """
         if "service" not in self.state and len(self.services) == 1:
             self._put("service", self.services[0].code)
-        if "service" in self.state and "modality" not in self.state and len(self.modalities()) == 1:
-            self._put("modality", self.modalities()[0])
+        if "service" in self.state and "modality" not in self.state:
+            offered = self.modalities()
+            if len(offered) == 1:
+                self._put("modality", offered[0])
 
     def skipped(self, step: str) -> bool:
         return (step == "servicio" and len(self.services) == 1) or (
