@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection
@@ -38,11 +39,14 @@ def bookable_slots(
     modality: str | None = None,
     now: datetime | None = None,
     exclude_appointment_id: int | None = None,
+    agenda_reader: AgendaReader | None = None,
 ) -> list[slot_math.Slot]:
     """Slots of a service between two local dates.
 
     Four queries, or three when the caller prefetched the service's opening hours (the
-    closed days come from the institute's per-process profile).
+    closed days come from the institute's per-process profile). `agenda_reader` reads
+    the agenda instead of `service_agenda` (the public listings keep it per process:
+    offered.py); the busy times are always read afresh.
     """
     rules = booking_rules(service=service, now=now)
     zone = rules.zone
@@ -56,6 +60,75 @@ def bookable_slots(
     range_start = datetime.combine(first_day, time.min, tzinfo=zone)
     range_end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
 
+    agenda = (agenda_reader or service_agenda)(
+        service=service, jornada=jornada, first_day=first_day, last_day=last_day
+    )
+    if not agenda.advisors:
+        return []
+    closed = public_profile().closed_dates_between(start=first_day, end=last_day)
+    # Query 4: what keeps each advisor busy: active appointments and time off, in one round trip.
+    busy = _busy_index(
+        advisor_ids=[advisor.advisor_id for advisor in agenda.advisors],
+        range_start=range_start,
+        range_end=range_end,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+
+    capacity_left = None
+    if jornada is not None and jornada.daily_capacity is not None:
+        # Query 5: how many of the jornada's places each day already holds.
+        taken = dict(
+            Appointment.objects.filter(jornada=jornada, status__in=Appointment.ACTIVE_STATUSES)
+            .values_list("starts_at__date")
+            .annotate(n=Count("id"))
+            .values_list("starts_at__date", "n")
+        )
+        capacity_left = {
+            first_day + timedelta(days=i): jornada.daily_capacity
+            - taken.get(first_day + timedelta(days=i), 0)
+            for i in range((last_day - first_day).days + 1)
+        }
+
+    return slot_math.compute_slots(
+        first_day=first_day,
+        last_day=last_day,
+        rules=rules,
+        advisors=agenda.advisors,
+        availability=agenda.availability,
+        opening_hours=agenda.opening,
+        closed_dates=closed,
+        busy=busy,
+        reserved=agenda.reserved,
+        jornada_id=jornada.pk if jornada else None,
+        modality=modality,
+        capacity_left=capacity_left,
+    )
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """What a service's free times are cut from, but for what keeps each adviser busy:
+    its active advisers, their weekly windows, the held windows of the days and the
+    service's opening hours. Staff change these a few times a week; sessions, which
+    change all day, are read apart (`_busy_index`)."""
+
+    advisors: tuple[slot_math.AdvisorRow, ...]
+    availability: tuple[slot_math.WeeklyRow, ...]
+    reserved: tuple[slot_math.DatedRow, ...]
+    opening: tuple[slot_math.WeeklyRow, ...]
+
+
+class AgendaReader(Protocol):
+    def __call__(
+        self, *, service: Service, jornada: Jornada | None, first_day: date, last_day: date
+    ) -> Agenda: ...
+
+
+def service_agenda(
+    *, service: Service, jornada: Jornada | None, first_day: date, last_day: date
+) -> Agenda:
+    """The agenda of a service (or of a jornada's) between two local dates: two queries,
+    three when the service's opening hours were not prefetched."""
     advisors: dict[int, slot_math.AdvisorRow] = {}
     availability: list[slot_math.WeeklyRow] = []
     # Windows of draft and open jornadas are held; a closed jornada frees its hours.
@@ -89,49 +162,16 @@ def bookable_slots(
             advisors.setdefault(advisor_id, slot_math.AdvisorRow(advisor_id, frozenset(modalities)))
             reserved.append(slot_math.DatedRow(advisor_id, day, starts, ends, jornada.pk))
     if not advisors:
-        return []
-
+        return Agenda(advisors=(), availability=(), reserved=(), opening=())
     # Query 3: the service's opening hours (none when prefetched by the caller).
     opening = [
         slot_math.WeeklyRow(0, r.weekday, r.opens, r.closes) for r in service.opening_hours.all()
     ]
-    closed = public_profile().closed_dates_between(start=first_day, end=last_day)
-    # Query 4: what keeps each advisor busy: active appointments and time off, in one round trip.
-    busy = _busy_index(
-        advisor_ids=list(advisors),
-        range_start=range_start,
-        range_end=range_end,
-        exclude_appointment_id=exclude_appointment_id,
-    )
-
-    capacity_left = None
-    if jornada is not None and jornada.daily_capacity is not None:
-        # Query 5: how many of the jornada's places each day already holds.
-        taken = dict(
-            Appointment.objects.filter(jornada=jornada, status__in=Appointment.ACTIVE_STATUSES)
-            .values_list("starts_at__date")
-            .annotate(n=Count("id"))
-            .values_list("starts_at__date", "n")
-        )
-        capacity_left = {
-            first_day + timedelta(days=i): jornada.daily_capacity
-            - taken.get(first_day + timedelta(days=i), 0)
-            for i in range((last_day - first_day).days + 1)
-        }
-
-    return slot_math.compute_slots(
-        first_day=first_day,
-        last_day=last_day,
-        rules=rules,
-        advisors=list(advisors.values()),
-        availability=availability,
-        opening_hours=opening,
-        closed_dates=closed,
-        busy=busy,
-        reserved=reserved,
-        jornada_id=jornada.pk if jornada else None,
-        modality=modality,
-        capacity_left=capacity_left,
+    return Agenda(
+        advisors=tuple(advisors.values()),
+        availability=tuple(availability),
+        reserved=tuple(reserved),
+        opening=tuple(opening),
     )
 
 

@@ -1,5 +1,6 @@
 """The free times the public listings show, kept per process: never one already taken,
-an agenda change at once in this process and within MAX_AGE_SECONDS in the others."""
+an agenda change at once in this process and within MAX_AGE_SECONDS in the others, and
+a listing made stale by a session cut again from the agenda it was cut from."""
 
 from datetime import date, time
 
@@ -61,6 +62,38 @@ def test_an_agenda_change_shows_at_once_here_and_within_the_max_age_elsewhere(
     clock = offered._monotonic()
     monkeypatch.setattr(offered, "_monotonic", lambda: clock + offered.MAX_AGE_SECONDS)
     assert starts(legal_service) == ["09:00", "09:45", "10:30", "11:15"]
+
+
+def test_a_listing_made_stale_by_a_booking_reads_the_busy_times_again_but_not_the_agenda(
+    legal_service, make_advisor, book, django_assert_num_queries
+):
+    make_advisor()
+    assert "09:45" in starts(legal_service)
+    book(legal_service, local(2026, 12, 1, 9, 45), now=NOW)
+    # How many sessions (changed: computed again), then the busy times alone: the
+    # advisers and their windows are this process's copy.
+    with django_assert_num_queries(2):
+        assert "09:45" not in starts(legal_service)
+
+
+def test_a_listing_is_as_old_as_the_agenda_it_was_cut_from(
+    legal_service, make_advisor, book, monkeypatch
+):
+    advisor = make_advisor(weekdays=[2])  # Tuesdays 9–15
+    clock = offered._monotonic()
+    monkeypatch.setattr(offered, "_monotonic", lambda: clock)
+    assert starts(legal_service)[:2] == ["09:00", "09:45"]
+    # Later, a booking makes the listing stale: it is cut again from the kept agenda...
+    monkeypatch.setattr(offered, "_monotonic", lambda: clock + offered.MAX_AGE_SECONDS / 2)
+    book(legal_service, local(2026, 12, 1, 9, 45), now=NOW)
+    assert starts(legal_service)[:2] == ["09:00", "10:30"]
+    # ...while another process moves the adviser's Tuesday to the afternoon (no signal).
+    AvailabilityWindow.objects.filter(advisor=advisor, weekday=2).update(starts=time(12))
+    assert starts(legal_service)[:2] == ["09:00", "10:30"]
+    # MAX_AGE_SECONDS after the agenda was read (not after the listing was cut again),
+    # the change shows.
+    monkeypatch.setattr(offered, "_monotonic", lambda: clock + offered.MAX_AGE_SECONDS)
+    assert starts(legal_service)[:2] == ["12:00", "12:45"]
 
 
 def test_the_minimum_notice_applies_to_a_kept_listing_as_the_clock_moves(
