@@ -78,6 +78,15 @@ def public_profile() -> PublicProfile:
     return _load()
 
 
+def kept_public_profile() -> PublicProfile | None:
+    """This process's copy if it is current, without loading one (None then): for a
+    read that would rather ask the database one small question than load it all."""
+    current = _current
+    if current is not None and _monotonic() - current.loaded_at < MAX_AGE_SECONDS:
+        return current
+    return None
+
+
 def _load() -> PublicProfile:
     global _current
     generation = _generation

@@ -13,7 +13,7 @@ from django.utils import timezone
 from cercania.lib.opening import HORIZON_DAYS, OpeningState, WeeklyWindow, opening_state
 
 from .models import ClosedDay, EmergencyLine, Institute, PrivacyNotice, Service
-from .public_profile import public_profile
+from .public_profile import kept_public_profile, public_profile
 
 
 def institute_zone() -> ZoneInfo:
@@ -81,3 +81,15 @@ def public_services_with_status(*, at: datetime | None = None) -> list[ServiceSt
 
 def current_privacy_notice(*, kind: str) -> PrivacyNotice | None:
     return public_profile().privacy_notice(kind=kind, today=timezone.localdate())
+
+
+def privacy_notice_version_exists(version: str) -> bool:
+    """Whether a privacy notice of this version was published (a consent names one).
+
+    The consent is recorded against the notice she was just shown, which this
+    process's profile holds: asked there first. A version it does not hold (newer
+    than the copy, or unknown) is asked of the database."""
+    profile = kept_public_profile()
+    if profile is not None and any(n.version == version for n in profile.privacy_notices):
+        return True
+    return PrivacyNotice.objects.filter(version=version).exists()

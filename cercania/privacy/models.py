@@ -393,13 +393,10 @@ class Consent(models.Model):
         return f"{self.get_purpose_display()} v{self.notice_version}"
 
     def clean(self) -> None:
-        from cercania.institute.models import PrivacyNotice
+        from cercania.institute.selectors import privacy_notice_version_exists
 
         # A consent means something only against the text she was shown.
-        if (
-            self.notice_version
-            and not PrivacyNotice.objects.filter(version=self.notice_version).exists()
-        ):
+        if self.notice_version and not privacy_notice_version_exists(self.notice_version):
             raise ValidationError(
                 {"notice_version": _("No hay un aviso de privacidad publicado con esa versión.")}
             )

@@ -310,8 +310,14 @@ def consent_give(
     # Fields and clean() (the notice version exists) here; the named constraints on
     # the insert. Checked in Python they cost a query each, seven per consent and
     # four consents per online booking: the rules that a caller can break are checked
-    # above, the others hold for a new live row by construction.
-    consent.full_clean(validate_unique=False, validate_constraints=False)
+    # above, the others hold for a new live row by construction. Nor is it asked
+    # whether her record, the staff member and the institution exist: they are rows
+    # the caller holds (and the foreign keys refuse any other on the insert).
+    consent.full_clean(
+        exclude=["person", "recorded_by", "institution"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     try:
         with transaction.atomic():  # a savepoint: a lost race is answered, not a 500
             consent.save()
