@@ -175,7 +175,7 @@ def service_agenda(
     )
 
 
-def _utc_seconds(column: str) -> str:
+def utc_seconds_sql(column: str) -> str:
     """SQL for a datetime column as UTC seconds since 1970, the float `.timestamp()` gives.
 
     SQLite keeps UTC as text 'YYYY-MM-DD HH:MM:SS[.ffffff]' (Django writes six digits
@@ -211,7 +211,7 @@ def _busy_index(
     database computes the seconds and the rows go straight into the index.
     """
     ids = ", ".join(["%s"] * len(advisor_ids))
-    starts, ends = _utc_seconds("starts_at"), _utc_seconds("ends_at")
+    starts, ends = utc_seconds_sql("starts_at"), utc_seconds_sql("ends_at")
     adapt = connection.ops.adapt_datetimefield_value
     before, after = adapt(range_end), adapt(range_start)
     statuses = ", ".join(["%s"] * len(Appointment.ACTIVE_STATUSES))
