@@ -10,8 +10,9 @@ client's cookie jar, and `catch_response` works as with HttpUser.
 
 Every request is named after its endpoint (no token or date in a name), so the
 percentiles are per endpoint. A lost race for a slot is an expected answer (the HTML
-flow sends her back to the time step; the API answers 409): it is counted in its own
-endpoint name, never as an error. Anything else unexpected is a failure.
+flow asks again for the time, or for the day when its last time went; the API answers
+409): it is counted in its own endpoint name, never as an error. Anything else
+unexpected is a failure.
 """
 
 from __future__ import annotations
@@ -199,10 +200,19 @@ class HtmlBooker(FastHttpUser):
                 _fail(response, "no day offered")
                 return
         page = response.text
-        if not self._answer(
+        with self._post(
             "/agendar/dia/", page, {"day": random.choice(days)}, "booking: POST day"
-        ):
-            return
+        ) as response:
+            if response.status_code == 200 and "ya no tiene horarios" in response.text:
+                # Her day's last free time was taken between the listing and her answer:
+                # the page asks for another day with a clear message. A lost race.
+                response.request_meta["name"] = "booking: POST day (day filled → day)"
+                response.success()
+                return
+            if response.status_code != 302:
+                _fail(response, f"expected a redirect, got {response.status_code}")
+                return
+        self.wait()
         with self.client.get(
             "/agendar/hora/", name="booking: time", catch_response=True
         ) as response:
