@@ -16,10 +16,11 @@ per process, and knows when it went stale:
   listings at once and again at commit; other processes recompute within
   MAX_AGE_SECONDS, as they reload the institute's profile (public_profile.py).
 - A listing computed again because a session changed reuses the agenda it was cut
-  from (selectors.Agenda: advisers, weekly and held windows, opening hours), kept
-  under the same rules as the listings: only the busy times are read again. Under
-  booking traffic every booking makes the listings of its days stale, and reading the
-  agenda through the ORM was about two thirds of computing one day's listing.
+  from (selectors.Agenda: advisers, weekly and held windows, opening hours: one copy
+  per service and jornada for the whole horizon), kept under the same rules as the
+  listings: only the busy times are read again. Under booking traffic every booking
+  makes the listings of its days stale, and reading the agenda through the ORM was
+  about two thirds of computing one day's listing.
 - The minimum notice moves with the clock: it is applied again to every read.
 - A listing computed inside a transaction is returned but never kept (it could hold
   that transaction's uncommitted rows).
@@ -138,16 +139,24 @@ def _kept_agenda(
     *, service: Service, jornada: Jornada | None, first_day: date, last_day: date
 ) -> tuple[Agenda, float]:
     """selectors.service_agenda, from this process's copy when not older than
-    MAX_AGE_SECONDS and no agenda change happened here since; and when it was read."""
-    key: Key = (service.pk, jornada.pk if jornada else None, first_day, last_day)
+    MAX_AGE_SECONDS and no agenda change happened here since; and when it was read.
+
+    One copy per service (and jornada) covers the whole booking horizon: the listings
+    ask for many ranges (a month, a day, the API's few days), and the held windows
+    outside the asked days are simply not used (slots.compute_slots)."""
+    today = timezone.now().astimezone(institute_zone()).date()
+    horizon_end = today + timedelta(days=settings.BOOKING_HORIZON_DAYS + 1)
+    if not today <= first_day <= last_day <= horizon_end:  # never from offered_slots
+        return service_agenda(
+            service=service, jornada=jornada, first_day=first_day, last_day=last_day
+        ), _monotonic()
+    key: Key = (service.pk, jornada.pk if jornada else None, today)
     kept = _agendas.get(key)
     if kept is not None and _monotonic() - kept[1] < MAX_AGE_SECONDS:
         return kept
     generation = _generation
     read_at = _monotonic()
-    agenda = service_agenda(
-        service=service, jornada=jornada, first_day=first_day, last_day=last_day
-    )
+    agenda = service_agenda(service=service, jornada=jornada, first_day=today, last_day=horizon_end)
     if not connection.in_atomic_block:
         with _lock:
             if generation == _generation:

@@ -76,6 +76,18 @@ def test_a_listing_made_stale_by_a_booking_reads_the_busy_times_again_but_not_th
         assert "09:45" not in starts(legal_service)
 
 
+def test_one_copy_of_the_agenda_serves_every_range_of_the_horizon(
+    legal_service, make_advisor, django_assert_num_queries
+):
+    make_advisor()
+    assert len(starts(legal_service)) == 8  # Tuesday: the agenda is read for the horizon
+    with django_assert_num_queries(2):  # how many sessions, the busy times
+        month = offered.offered_slots(
+            service=legal_service, first_day=TUESDAY, last_day=date(2026, 12, 31)
+        )
+    assert {f"{slot.start.astimezone(NOW.tzinfo):%d}" for slot in month} >= {"01", "02", "29"}
+
+
 def test_a_listing_is_as_old_as_the_agenda_it_was_cut_from(
     legal_service, make_advisor, book, monkeypatch
 ):
