@@ -5,7 +5,7 @@ from datetime import date, time, timedelta
 import pytest
 
 from cercania.conftest import local
-from cercania.scheduling.models import Jornada
+from cercania.scheduling.models import Advisor, Jornada
 from cercania.scheduling.selectors import bookable_slots
 from cercania.scheduling.services import (
     appointment_cancel,
@@ -148,6 +148,21 @@ def test_modality_filters_by_what_the_advisor_attends(legal_service, make_adviso
     assert bookable_slots(**day, modality="video") == []
     assert len(bookable_slots(**day, modality="phone")) == 8
     assert all(s.modalities == {"phone"} for s in bookable_slots(**day))
+
+
+def test_only_active_advisers_of_the_service_are_offered(legal_service, make_advisor):
+    day = {
+        "service": legal_service,
+        "first_day": date(2026, 11, 30),
+        "last_day": date(2026, 11, 30),
+        "now": NOW,
+    }
+    make_advisor(service="violencia")  # all day, of another service
+    away = make_advisor(starts=time(13), ends=time(15))
+    staying = make_advisor(starts=time(9), ends=time(10, 30))
+    assert [s.advisor_ids for s in bookable_slots(**day)] == [[staying.pk]] * 2 + [[away.pk]] * 2
+    Advisor.objects.filter(pk=away.pk).update(active=False)  # the admin's "active" box
+    assert [f"{s.start:%H:%M}" for s in bookable_slots(**day)] == ["09:00", "09:45"]
 
 
 def test_reserved_jornada_windows_appear_only_on_the_jornadas_page(
