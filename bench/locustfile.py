@@ -176,8 +176,23 @@ class HtmlBooker(FastHttpUser):
         data = {"csrfmiddlewaretoken": found.group(1) if found else "", **data}
         return self.client.post(path, data, name=name, allow_redirects=False, catch_response=True)
 
-    def _answer(self, path: str, page: str, data: dict[str, str], name: str) -> bool:
+    def _answer(
+        self,
+        path: str,
+        page: str,
+        data: dict[str, str],
+        name: str,
+        *,
+        lost_race: tuple[str, str] | None = None,
+    ) -> bool:
+        """Post her answer; True when the flow moves on. `lost_race`: the words with
+        which the page asks again because another woman took what she chose between
+        the listing and her answer, and the name that outcome is counted under."""
         with self._post(path, page, data, name) as response:
+            if lost_race and response.status_code == 200 and lost_race[0] in response.text:
+                response.request_meta["name"] = lost_race[1]
+                response.success()  # a clear message and a new question: not an error
+                return False
             if response.status_code != 302:
                 _fail(response, f"expected a redirect, got {response.status_code}")
                 return False
@@ -200,19 +215,14 @@ class HtmlBooker(FastHttpUser):
                 _fail(response, "no day offered")
                 return
         page = response.text
-        with self._post(
-            "/agendar/dia/", page, {"day": random.choice(days)}, "booking: POST day"
-        ) as response:
-            if response.status_code == 200 and "ya no tiene horarios" in response.text:
-                # Her day's last free time was taken between the listing and her answer:
-                # the page asks for another day with a clear message. A lost race.
-                response.request_meta["name"] = "booking: POST day (day filled → day)"
-                response.success()
-                return
-            if response.status_code != 302:
-                _fail(response, f"expected a redirect, got {response.status_code}")
-                return
-        self.wait()
+        if not self._answer(
+            "/agendar/dia/",
+            page,
+            {"day": random.choice(days)},
+            "booking: POST day",
+            lost_race=("ya no tiene horarios", "booking: POST day (day filled → day)"),
+        ):
+            return
         with self.client.get(
             "/agendar/hora/", name="booking: time", catch_response=True
         ) as response:
@@ -222,19 +232,14 @@ class HtmlBooker(FastHttpUser):
                 response.success()
                 return
         page = response.text
-        with self._post(
-            "/agendar/hora/", page, {"time": random.choice(times)}, "booking: POST time"
-        ) as response:
-            if response.status_code == 200 and "ya no está disponible" in response.text:
-                # Another woman took that time between the listing and her answer: the
-                # page asks again with a clear message. A lost race, not an error.
-                response.request_meta["name"] = "booking: POST time (slot taken → time)"
-                response.success()
-                return
-            if response.status_code != 302:
-                _fail(response, f"expected a redirect, got {response.status_code}")
-                return
-        self.wait()
+        if not self._answer(
+            "/agendar/hora/",
+            page,
+            {"time": random.choice(times)},
+            "booking: POST time",
+            lost_race=("ya no está disponible", "booking: POST time (slot taken → time)"),
+        ):
+            return
         page = self.client.get("/agendar/nombre/", name="booking: name").text
         if not self._answer(
             "/agendar/nombre/", page, {"name": random.choice(NAMES)}, "booking: POST name"

@@ -146,7 +146,7 @@ def _kept_agenda(
     outside the asked days are simply not used (slots.compute_slots)."""
     today = timezone.now().astimezone(institute_zone()).date()
     horizon_end = today + timedelta(days=settings.BOOKING_HORIZON_DAYS + 1)
-    if not today <= first_day <= last_day <= horizon_end:  # never from offered_slots
+    if not today <= first_day <= last_day <= horizon_end:  # only across midnight: as asked
         return service_agenda(
             service=service, jornada=jornada, first_day=first_day, last_day=last_day
         ), _monotonic()
