@@ -72,10 +72,7 @@ _generation = 0
 
 
 def public_profile() -> PublicProfile:
-    current = _current
-    if current is not None and _monotonic() - current.loaded_at < MAX_AGE_SECONDS:
-        return current
-    return _load()
+    return kept_public_profile() or _load()
 
 
 def kept_public_profile() -> PublicProfile | None:

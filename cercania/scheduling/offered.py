@@ -109,7 +109,7 @@ def offered_slots(
         agenda_read_at: list[float] = []
 
         def agenda_reader(**where: Any) -> Agenda:
-            agenda, read_at = _kept_agenda(**where)
+            agenda, read_at = _kept_agenda(today=today, **where)
             agenda_read_at.append(read_at)
             return agenda
 
@@ -123,33 +123,24 @@ def offered_slots(
             agenda_reader=agenda_reader,
         )
         listing = _Listing(tuple(computed), sessions, min(agenda_read_at, default=_monotonic()))
-        if not connection.in_atomic_block:
-            with _lock:  # threads (the test live server) share the dictionary
-                if generation == _generation:
-                    _listings[key] = listing
-                    _listings.move_to_end(key)
-                    while len(_listings) > MAX_LISTINGS:
-                        _listings.popitem(last=False)
+        _keep(_listings, key, listing, generation=generation)
         return computed
     earliest = now + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES)
     return [slot for slot in listing.slots if slot.start >= earliest]
 
 
 def _kept_agenda(
-    *, service: Service, jornada: Jornada | None, first_day: date, last_day: date
+    *, service: Service, jornada: Jornada | None, first_day: date, last_day: date, today: date
 ) -> tuple[Agenda, float]:
     """selectors.service_agenda, from this process's copy when not older than
     MAX_AGE_SECONDS and no agenda change happened here since; and when it was read.
 
-    One copy per service (and jornada) covers the whole booking horizon: the listings
-    ask for many ranges (a month, a day, the API's few days), and the held windows
-    outside the asked days are simply not used (slots.compute_slots)."""
-    today = timezone.now().astimezone(institute_zone()).date()
+    One copy per service (and jornada) covers the whole booking horizon from `today`
+    (the listing's): the listings ask for many ranges (a month, a day, the API's few
+    days), which bookable_slots has cut to that horizon, and the held windows outside
+    the asked days are simply not used (slots.compute_slots)."""
     horizon_end = today + timedelta(days=settings.BOOKING_HORIZON_DAYS + 1)
-    if not today <= first_day <= last_day <= horizon_end:  # only across midnight: as asked
-        return service_agenda(
-            service=service, jornada=jornada, first_day=first_day, last_day=last_day
-        ), _monotonic()
+    assert today <= first_day <= last_day <= horizon_end  # as bookable_slots clamps them
     key: Key = (service.pk, jornada.pk if jornada else None, today)
     kept = _agendas.get(key)
     if kept is not None and _monotonic() - kept[1] < MAX_AGE_SECONDS:
@@ -157,14 +148,22 @@ def _kept_agenda(
     generation = _generation
     read_at = _monotonic()
     agenda = service_agenda(service=service, jornada=jornada, first_day=today, last_day=horizon_end)
-    if not connection.in_atomic_block:
-        with _lock:
-            if generation == _generation:
-                _agendas[key] = (agenda, read_at)
-                _agendas.move_to_end(key)
-                while len(_agendas) > MAX_LISTINGS:
-                    _agendas.popitem(last=False)
+    _keep(_agendas, key, (agenda, read_at), generation=generation)
     return agenda, read_at
+
+
+def _keep(store: OrderedDict[Key, Any], key: Key, value: Any, *, generation: int) -> None:
+    """Keep a value computed at `generation`, unless an agenda change happened since or
+    it was read inside a transaction (it could hold uncommitted rows); the oldest go
+    beyond MAX_LISTINGS."""
+    if connection.in_atomic_block:
+        return
+    with _lock:  # threads (the test live server) share the dictionaries
+        if generation == _generation:
+            store[key] = value
+            store.move_to_end(key)
+            while len(store) > MAX_LISTINGS:
+                store.popitem(last=False)
 
 
 def _sessions_overlapping(*, first_day: date, last_day: date) -> Sessions:

@@ -133,9 +133,6 @@ def service_agenda(
     advisors: dict[int, slot_math.AdvisorRow] = {}
     availability: list[slot_math.WeeklyRow] = []
     # Windows of draft and open jornadas are held; a closed jornada frees its hours.
-    reserved_rows = ReservedWindow.objects.filter(date__gte=first_day, date__lte=last_day).exclude(
-        jornada__status=Jornada.Status.CLOSED
-    )
     if jornada is None:
         # The general agenda, read by every booking and listing: plain SQL (below).
         for advisor_id, modalities, weekday, starts, ends in _weekly_windows(service=service):
@@ -149,9 +146,12 @@ def service_agenda(
     else:
         # Query 1: this jornada's windows, which also name its advisors.
         reserved = []
-        for advisor_id, modalities, day, starts, ends in reserved_rows.filter(
-            jornada=jornada, advisor__active=True, advisor__services=service
-        ).values_list("advisor_id", "advisor__modalities", "date", "starts", "ends"):
+        for advisor_id, modalities, day, starts, ends in (
+            ReservedWindow.objects.filter(date__gte=first_day, date__lte=last_day)
+            .exclude(jornada__status=Jornada.Status.CLOSED)
+            .filter(jornada=jornada, advisor__active=True, advisor__services=service)
+            .values_list("advisor_id", "advisor__modalities", "date", "starts", "ends")
+        ):
             advisors.setdefault(advisor_id, slot_math.AdvisorRow(advisor_id, frozenset(modalities)))
             reserved.append(slot_math.DatedRow(advisor_id, day, starts, ends, jornada.pk))
     if not advisors:
