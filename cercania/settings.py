@@ -160,6 +160,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "cercania.operations.middleware.NullOriginMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "cercania.operations.middleware.UnchangedCsrfCookieMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -324,6 +325,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
+# Until the browser closes, as the language cookie (Django's default keeps it a year): a
+# phone someone else looks at keeps no lasting trace of this site. Not sent again while
+# unchanged (UnchangedCsrfCookieMiddleware). A form sent after it is gone gets
+# csrf_failure's page, which offers the same page again.
+CSRF_COOKIE_AGE = None
+CSRF_FAILURE_VIEW = "cercania.operations.views.csrf_failure"
 # "__Host-" cookies are bound to this exact host and path, over HTTPS only.
 SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"

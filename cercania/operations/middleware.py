@@ -73,3 +73,29 @@ class NullOriginMiddleware:
         ):
             request.META["HTTP_ORIGIN"] = f"{request.scheme}://{request.get_host()}"
         return self.get_response(request)
+
+
+class UnchangedCsrfCookieMiddleware:
+    """Do not send her browser again the CSRF cookie it already holds.
+
+    Django sets the CSRF cookie again on every page with a form, to push its expiry a
+    year further. Ours lives only until the browser closes (CSRF_COOKIE_AGE = None, so
+    the phone keeps no trace of this site for a year): there is no expiry to push, and
+    the same value sent again changes nothing. A new or rotated secret (first visit,
+    login, a malformed cookie) differs from the one she sent and is set as Django sets
+    it. Listed right after Django's CsrfViewMiddleware, so its response step runs first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.CSRF_COOKIE_AGE is None
+            and not settings.CSRF_USE_SESSIONS
+            and request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and request.COOKIES.get(settings.CSRF_COOKIE_NAME) == request.META.get("CSRF_COOKIE")
+        ):
+            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+        return response

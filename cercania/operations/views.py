@@ -6,7 +6,9 @@ import sys
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
@@ -57,6 +59,22 @@ def healthz(request: HttpRequest) -> HttpResponse:
             "audit_copy": audit_copy,
         }
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent without its valid token.
+
+    It happens to her when a page stayed open after the browser closed (the CSRF cookie
+    lives only that long), or after she signed in elsewhere, as much as on a forged
+    post. Django's own page speaks of cookies and Referer headers and has no exit
+    button; this one is a public page like the others. It says, neutrally, that what
+    she just sent did not arrive and offers the same page again (the path only: the
+    query and what she typed are never repeated). Django has already logged the refusal.
+    """
+    again = request.path
+    if not url_has_allowed_host_and_scheme(again, allowed_hosts={request.get_host()}):
+        again = ""
+    return render(request, "403_csrf.html", {"again_url": again}, status=403)
 
 
 # Seconds a client should wait before trying again while the database is away.

@@ -205,6 +205,13 @@ def test_every_public_page_passes_the_accessibility_checks(
         choose("10:30")
         auditor.check(page, "nombre")
         submit_empty("nombre-error")
+        # The browser lost its CSRF cookie with the page open (closed and restored):
+        # the page that refuses the answer, then the same question again.
+        context.clear_cookies(name=settings.CSRF_COOKIE_NAME)
+        page.get_by_role("button", name="Continuar").click()
+        auditor.check(page, "pagina-caducada")
+        page.get_by_role("link", name="Abrir la página de nuevo").click()
+        assert page.url.endswith("/agendar/nombre/")
         page.get_by_label("¿Cómo quieres que te llamemos?").fill("Ana")
         page.get_by_role("button", name="Continuar").click()
         auditor.check(page, "contacto")
