@@ -30,6 +30,7 @@ import csv
 import json
 import os
 import platform
+import resource
 import secrets
 import shutil
 import signal
@@ -192,6 +193,28 @@ def stop(process: subprocess.Popen | None) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=5)
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """utime + stime of gunicorn's master and its live workers, from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def client_cpu_seconds() -> float:
+    """CPU of this runner's finished children: the locust runs, once each has exited."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_locust(
@@ -414,6 +437,15 @@ def report(
         f"{'(info) slot listing page / bare view':<44} "
         f"{slot_ratio:.2f} ({ratio_rps.get('slots', 0):.0f} / {ratio_rps.get('bare', 0):.0f} req/s)"
     )
+    per_request = []
+    for name, run in ratio_runs.items():
+        count = int(run.get("Aggregated", {}).get("Request Count", 0) or 0)
+        cpu = run.get("__cpu__", {})
+        if count and cpu:
+            per_request.append(
+                f"{name} {cpu['server'] / count * 1000:.2f} + {cpu['client'] / count * 1000:.2f}"
+            )
+    add(f"{'(info) CPU ms per request, server + locust':<44} {'; '.join(per_request)}")
     add(
         f"{'(info) booking p50 / p99; pages p50 / p99':<44} "
         f"{booking.get('p50', '—')} / {booking.get('p99', '—')} ms; "
@@ -513,6 +545,7 @@ def main() -> int:
             ("bare", "BareViewOnly"),
         ]:
             log(f"ratio run: {user_class}, {args.ratio_users} users for {args.ratio_seconds} s")
+            cpu_before = server_cpu_seconds(gunicorn.pid), client_cpu_seconds()
             ratio_runs[key] = run_locust(
                 env=env,
                 host=host,
@@ -522,6 +555,12 @@ def main() -> int:
                 classes=[user_class],
                 prefix=tmp / f"ratio-{key}",
             )
+            # Where each request's time goes: the server's work and the load generator's,
+            # which share the two cores (bench/README.md).
+            ratio_runs[key]["__cpu__"] = {
+                "server": server_cpu_seconds(gunicorn.pid) - cpu_before[0],
+                "client": client_cpu_seconds() - cpu_before[1],
+            }
         load_after = os.getloadavg()
         stop(gunicorn)
         counts = database_counts(args.url)
