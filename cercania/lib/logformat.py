@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.handlers
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +45,55 @@ AUDIT_COPY_LOGGER = "cercania.audit.copy"  # written by cercania/privacy/audit_c
 SYSLOG_SOCKET = "/dev/log"
 
 
+# Where a copy destination's outage and recovery are said (the console, as any warning).
+outage_logger = logging.getLogger("cercania.audit.copy_destination")
+
+
+class _OutageSaidOnce(logging.Handler):
+    """For the audit copy's handlers: a destination that cannot be written (nothing
+    listens on the syslog socket, the file's folder is gone) never fails what is being
+    done, and is said once when it starts failing and once when it works again.
+
+    Logging's own answer is a `--- Logging error ---` traceback on stderr for every
+    line, and WatchedFileHandler reopens a moved file outside logging's guard, so a
+    missing folder raised into the on_commit callback of whatever wrote the row: her
+    request answered 500 after its transaction had committed. Meanwhile /healthz says
+    `audit_copy: unreachable`, and `cercania audit_verify` lists the rows not shipped.
+    """
+
+    _outage = False
+    _failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._failed = False
+        try:
+            super().emit(record)
+        except Exception:  # any failure to write is the destination's outage
+            self.handleError(record)
+        if self._outage and not self._failed:
+            self._outage = False
+            outage_logger.warning("The audit copy is written again.")
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self._failed = True
+        if not self._outage:
+            self._outage = True
+            error = sys.exc_info()[1]
+            outage_logger.warning(
+                "The audit copy cannot be written (%s): its rows stay in the database; "
+                "`cercania audit_verify` lists those it missed.",
+                type(error).__name__,
+            )
+
+
+class AuditCopySysLogHandler(_OutageSaidOnce, logging.handlers.SysLogHandler):
+    pass
+
+
+class AuditCopyFileHandler(_OutageSaidOnce, logging.handlers.WatchedFileHandler):
+    pass
+
+
 def audit_copy_handler(destination: str) -> dict[str, Any] | None:
     """The handler (dictConfig) that ships the audit copy to `destination`:
     "syslog" or "syslog:/socket/path", "file:/absolute/path", or "" for none."""
@@ -51,7 +102,7 @@ def audit_copy_handler(destination: str) -> dict[str, Any] | None:
     kind, _, where = destination.partition(":")
     if kind == "syslog":
         return {
-            "class": "logging.handlers.SysLogHandler",
+            "class": "cercania.lib.logformat.AuditCopySysLogHandler",
             "address": where or SYSLOG_SOCKET,
             "facility": "local5",
             "formatter": "audit_copy_syslog",
@@ -59,7 +110,7 @@ def audit_copy_handler(destination: str) -> dict[str, Any] | None:
     if kind == "file" and where.startswith("/"):
         # Reopened when logrotate moves the file away.
         return {
-            "class": "logging.handlers.WatchedFileHandler",
+            "class": "cercania.lib.logformat.AuditCopyFileHandler",
             "filename": where,
             "encoding": "utf-8",
             "formatter": "audit_copy",

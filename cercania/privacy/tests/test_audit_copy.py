@@ -6,6 +6,8 @@ import importlib
 import json
 import logging
 import logging.config
+import shutil
+import socket
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
@@ -134,11 +136,71 @@ class TestTheCopy:
     def test_syslog_lines_carry_the_program_name_rsyslog_routes_on(self) -> None:
         config = console_logging(log_format="json", audit_copy="syslog")
         handler = config["handlers"]["audit_copy"]
-        assert handler["class"] == "logging.handlers.SysLogHandler"
+        assert handler["class"] == "cercania.lib.logformat.AuditCopySysLogHandler"
         assert handler["address"] == "/dev/log"
         assert config["formatters"][handler["formatter"]]["format"].startswith("cercania-audit: ")
         rsyslog = (Path(settings.BASE_DIR) / "deploy/rsyslog/60-cercania-audit.conf").read_text()
         assert "$programname == 'cercania-audit'" in rsyslog
+
+
+class TestAnUnreachableDestination:
+    def test_a_missing_copy_folder_fails_no_page_and_is_said_once(
+        self,
+        tmp_path: Path,
+        audit_copy_to,
+        verified_client,
+        coordinator: User,
+        make_person,
+        django_capture_on_commit_callbacks,
+        capfd,
+    ) -> None:
+        folder = tmp_path / "copia"
+        folder.mkdir()
+        path = folder / "audit.jsonl"
+        audit_copy_to(f"file:{path}")
+        person = make_person(name="Rosa Imelda Quiñones", phone="614 987 6543")
+        client: Client = verified_client(coordinator)
+        page = reverse("cases:person", args=[person.public_id])
+        shutil.rmtree(folder)  # the copy's disk is gone
+        for _ in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                assert client.get(page).status_code == 200
+        said = capfd.readouterr().err
+        assert said.count("The audit copy cannot be written (FileNotFoundError)") == 1
+        assert "Logging error" not in said and "Traceback" not in said
+        assert AuditEvent.objects.filter(action="view").count() == 3  # all in the database
+
+        folder.mkdir()  # back: the next row is copied again
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.get(page).status_code == 200
+        newest = AuditEvent.objects.filter(action="view").latest("occurred_at")
+        assert str(newest.public_id) in [entry["id"] for entry in copied(path)]
+        assert capfd.readouterr().err.count("The audit copy is written again.") == 1
+
+    def test_a_syslog_nobody_listens_on_is_said_once_and_the_copy_resumes(
+        self,
+        tmp_path: Path,
+        audit_copy_to,
+        adviser: User,
+        django_capture_on_commit_callbacks,
+        capfd,
+    ) -> None:
+        address = str(tmp_path / "log.sock")
+        audit_copy_to(f"syslog:{address}")
+        with django_capture_on_commit_callbacks(execute=True):
+            record(adviser, object_public_id="case-1")
+            record(adviser, object_public_id="case-2")
+        said = capfd.readouterr().err
+        assert said.count("The audit copy cannot be written") == 1
+        assert "Logging error" not in said and "Traceback" not in said
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as syslog:
+            syslog.bind(address)  # rsyslog is back
+            with django_capture_on_commit_callbacks(execute=True):
+                kept = record(adviser, object_public_id="case-3")
+            line = syslog.recv(65536).decode()
+        assert str(kept.public_id) in line
+        assert capfd.readouterr().err.count("The audit copy is written again.") == 1
 
 
 class TestVerify:
