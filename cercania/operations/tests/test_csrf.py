@@ -67,6 +67,14 @@ def test_over_https_a_same_origin_post_without_referer_is_accepted(csrf_client, 
 
 # ---------------------------------------------------------------- the cookie's lifetime
 
+# What a browser sends with a form of this site under Referrer-Policy: no-referrer.
+SAME_ORIGIN = {"HTTP_ORIGIN": "null", "HTTP_SEC_FETCH_SITE": "same-origin"}
+
+
+def form_token(response):
+    """The CSRF token in the page's first form."""
+    return response.content.decode().split('name="csrfmiddlewaretoken" value="', 1)[1].split('"')[0]
+
 
 def test_the_csrf_cookie_lasts_only_until_the_browser_closes(client):
     cookie = client.get(reverse("home")).cookies["csrftoken"]
@@ -81,12 +89,7 @@ def test_a_page_does_not_send_again_the_cookie_her_browser_holds(csrf_client):
     assert "csrftoken" not in page.cookies
     # The form on that page still posts with the cookie she kept.
     assert token_of(csrf_client) == before
-    assert (
-        post_language(
-            csrf_client, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin"
-        ).status_code
-        == 302
-    )
+    assert post_language(csrf_client, **SAME_ORIGIN).status_code == 302
 
 
 def test_a_malformed_cookie_is_replaced(csrf_client):
@@ -104,13 +107,11 @@ def test_signing_in_still_gives_her_a_new_cookie(csrf_client):
         email="ana@example.org", display_name="Ana", roles=[Role.JURIDICO], password=password
     )
     before = token_of(csrf_client)
-    page = csrf_client.get(reverse("accounts:login"))
-    token = page.text.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    token = form_token(csrf_client.get(reverse("accounts:login")))
     signed = csrf_client.post(
         reverse("accounts:login"),
         {"username": "ana@example.org", "password": password, "csrfmiddlewaretoken": token},
-        HTTP_ORIGIN="null",
-        HTTP_SEC_FETCH_SITE="same-origin",
+        **SAME_ORIGIN,
     )
     assert signed.status_code == 302
     assert signed.cookies["csrftoken"].value not in ("", before)  # rotated at login
@@ -123,35 +124,21 @@ def test_a_form_sent_after_the_cookie_is_gone_gets_a_calm_page_to_open_it_again(
     institute_config,
 ):
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
-    page = client.get(reverse("safety"))
-    token = page.text.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    token = form_token(client.get(reverse("safety")))
     del client.cookies["csrftoken"]  # the browser closed with the page open
-    response = client.post(
-        reverse("set_language") + "?nombre=Zuleika",
-        {"language": "en", "next": "/", "csrfmiddlewaretoken": token},
-        HTTP_ORIGIN="null",
-        HTTP_SEC_FETCH_SITE="same-origin",
-    )
+    language = {"language": "en", "next": "/", "csrfmiddlewaretoken": token}
+    response = client.post(reverse("set_language") + "?nombre=Zuleika", language, **SAME_ORIGIN)
     assert response.status_code == 403
     body = response.content.decode()
     assert "Esta página caducó" in body and "Lo último que enviaste no llegó." in body
-    assert f'href="{reverse("set_language")}"' in body
+    assert "Abrir la página de nuevo" in body
     assert "/salir/" in body  # the exit button, as on every public page
     assert "CSRF" not in body and "Referer" not in body and "cookie" not in body.lower()
     assert "Zuleika" not in body  # the query is not repeated
     assert "no-store" in response["Cache-Control"]
     # The page she gets has a fresh cookie and token: sending again works.
-    again = client.get(reverse("safety"))
-    token = again.text.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
-    assert (
-        client.post(
-            reverse("set_language"),
-            {"language": "en", "next": "/", "csrfmiddlewaretoken": token},
-            HTTP_ORIGIN="null",
-            HTTP_SEC_FETCH_SITE="same-origin",
-        ).status_code
-        == 302
-    )
+    language["csrfmiddlewaretoken"] = form_token(client.get(reverse("safety")))
+    assert client.post(reverse("set_language"), language, **SAME_ORIGIN).status_code == 302
 
 
 def test_her_booking_answers_survive_a_refused_form(make_advisor):
@@ -159,26 +146,21 @@ def test_her_booking_answers_survive_a_refused_form(make_advisor):
 
     make_advisor()
     client = Client(enforce_csrf_checks=True)
+    day_question = reverse("booking:step", kwargs={"step": "dia"})
     with time_machine.travel(local(2026, 11, 30, 8, 0), tick=False):
-        modality_page = client.get(reverse("booking:start"), follow=True)
-        token = modality_page.content.decode().split('name="csrfmiddlewaretoken" value="', 1)[1]
-        token = token.split('"', 1)[0]
+        token = form_token(client.get(reverse("booking:start"), follow=True))
         answered = client.post(
             reverse("booking:step", kwargs={"step": "modalidad"}),
             {"modality": "phone", "csrfmiddlewaretoken": token},
-            HTTP_ORIGIN="null",
-            HTTP_SEC_FETCH_SITE="same-origin",
+            **SAME_ORIGIN,
         )
-        assert answered["Location"] == reverse("booking:step", kwargs={"step": "dia"})
+        assert answered["Location"] == day_question
         del client.cookies["csrftoken"]
         refused = client.post(
-            reverse("booking:step", kwargs={"step": "dia"}),
-            {"day": "2026-11-30", "csrfmiddlewaretoken": token},
-            HTTP_ORIGIN="null",
-            HTTP_SEC_FETCH_SITE="same-origin",
+            day_question, {"day": "2026-11-30", "csrfmiddlewaretoken": token}, **SAME_ORIGIN
         )
         assert refused.status_code == 403
-        assert f'href="{reverse("booking:step", kwargs={"step": "dia"})}"' in refused.text
+        assert f'href="{day_question}"' in refused.text  # the same question again
         # Opening it again shows the day question: the modality she chose is kept.
-        day_page = client.get(reverse("booking:step", kwargs={"step": "dia"}))
+        day_page = client.get(day_question)
         assert day_page.status_code == 200 and 'name="day"' in day_page.text
