@@ -1,5 +1,7 @@
 """Forms keep working under Referrer-Policy: no-referrer, and CSRF stays enforced."""
 
+from typing import Any
+
 import pytest
 import time_machine
 from django.test import Client
@@ -68,7 +70,7 @@ def test_over_https_a_same_origin_post_without_referer_is_accepted(csrf_client, 
 # ---------------------------------------------------------------- the cookie's lifetime
 
 # What a browser sends with a form of this site under Referrer-Policy: no-referrer.
-SAME_ORIGIN = {"HTTP_ORIGIN": "null", "HTTP_SEC_FETCH_SITE": "same-origin"}
+SAME_ORIGIN: dict[str, Any] = {"HTTP_ORIGIN": "null", "HTTP_SEC_FETCH_SITE": "same-origin"}
 
 
 def form_token(response):
