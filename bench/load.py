@@ -198,17 +198,29 @@ def stop(process: subprocess.Popen | None) -> None:
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def _stat_fields(path: Path) -> list[str] | None:
+    """The fields of a /proc/PID/stat after the command name (state, ppid, …), or None
+    for a process that has ended."""
+    try:
+        return path.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (fields 14 and 15 of /proc/PID/stat); NaN if gone."""
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    return float("nan") if fields is None else (int(fields[11]) + int(fields[12])) / TICK
+
+
 def server_cpu_seconds(pid: int) -> float:
-    """utime + stime of gunicorn's master and its live workers, from /proc."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # a process that ended meanwhile
-        if int(stat.parent.name) == pid or int(fields[1]) == pid:
-            total += int(fields[11]) + int(fields[12])
-    return total / TICK
+    """utime + stime of gunicorn's master and its live workers."""
+    workers = [
+        int(stat.parent.name)
+        for stat in Path("/proc").glob("[0-9]*/stat")
+        if (fields := _stat_fields(stat)) is not None and int(fields[1]) == pid
+    ]
+    return sum(process_cpu_seconds(p) for p in [pid, *workers])
 
 
 def client_cpu_seconds() -> float:

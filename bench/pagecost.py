@@ -35,19 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from benchdb import bench_database_url, postgres_admin
-from load import prepare, server_environment
+from load import prepare, process_cpu_seconds, server_environment
 
 BENCH_DB = "cercania_load_pagecost"
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def backend_cpu_seconds(pid: int) -> float:
-    """utime + stime of a PostgreSQL backend (fields 14 and 15 of /proc/PID/stat)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def main() -> int:
@@ -244,12 +234,12 @@ def measure(args: argparse.Namespace) -> int:
     db_seconds = dict.fromkeys(pages, 0.0)
     for _ in range(args.runs):
         for name, (path, client) in pages.items():
-            db_before = backend_cpu_seconds(backend)
+            db_before = process_cpu_seconds(backend)
             wall, cpu = time.perf_counter(), time.process_time()
             client.get(path)
             cpu_times[name].append(time.process_time() - cpu)
             walls[name].append(time.perf_counter() - wall)
-            db_seconds[name] += backend_cpu_seconds(backend) - db_before
+            db_seconds[name] += process_cpu_seconds(backend) - db_before
     rows = [
         (
             name,
