@@ -119,12 +119,15 @@ def browser():
     """Debian's chromium driven by Playwright (no browser download)."""
     import os
 
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
     # tests make between page actions are still synchronous and safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    # The checks wait for the page they look at; 5 s (Playwright's default) is short
+    # for a first page on a busy 2-core CI machine.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=executable,

@@ -63,18 +63,18 @@ def test_the_line_console_from_the_keyboard(
         page.get_by_label("Resumen de la llamada").fill("Dudas sobre pensión alimenticia")
         screenshot(page, "console-03-call")
         page.get_by_role("button", name="Guardar llamada (Alt+G)").click()
-        assert page.get_by_text("Llamada registrada.").is_visible()
+        expect(page.get_by_text("Llamada registrada.")).to_be_visible()
 
         page.get_by_label("Teléfono de quien llama").fill("(614) 321-09-87")
         page.get_by_role("button", name="Buscar").click()
-        assert page.get_by_text("Martha Ruiz").first.is_visible()
-        assert "Dudas sobre pensión" not in page.content()
+        expect(page.get_by_text("Martha Ruiz").first).to_be_visible()
+        expect(page.locator("body")).not_to_contain_text("Dudas sobre pensión")
         screenshot(page, "console-04-found")
         page.get_by_role("link", name="Es ella: registrar la llamada").click()
         page.get_by_role(
             "button", name="Guardar y transferir a la línea de violencia (Alt+V)"
         ).click()
-        assert page.get_by_text("Llamada transferida a la línea de violencia").is_visible()
+        expect(page.get_by_text("Llamada transferida a la línea de violencia")).to_be_visible()
         screenshot(page, "console-05-handed-over")
     assert Contact.objects.count() == 2
     case = Case.objects.get()
@@ -88,11 +88,11 @@ def test_the_line_console_from_the_keyboard(
         for number in (1, 3, 4, 6, 7, 8, 9):
             page.locator(f"#id_item_{number}").check()
         page.get_by_role("button", name="Calcular y guardar").click()
-        assert page.get_by_text(
-            "No se puede guardar sin registrar al menos una acción"
-        ).is_visible()
+        expect(
+            page.get_by_text("No se puede guardar sin registrar al menos una acción")
+        ).to_be_visible()
         screenshot(page, "console-07-high-refused")
         page.get_by_label("Plan de seguridad").check()
         page.get_by_role("button", name="Calcular y guardar").click()
-        assert page.get_by_role("heading", name="Riesgo alto: números a la vista").is_visible()
+        expect(page.get_by_role("heading", name="Riesgo alto: números a la vista")).to_be_visible()
         screenshot(page, "console-08-high-saved")

@@ -12,6 +12,7 @@ other browser tests run under it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from cercania.accounts.roles import Role
 from cercania.accounts.services import staff_user_create
@@ -129,6 +131,9 @@ class Auditor:
 
     def check(self, page, name: str, *, public: bool = True) -> None:
         self.pages.append(name)
+        # A click that submits returns once the next page starts loading: the checks
+        # wait for the whole page.
+        page.wait_for_load_state()
         for size, (width, height) in SIZES.items():
             page.set_viewport_size({"width": width, "height": height})
             # The picture shows the page as it opens, not where the focus walk left it.
@@ -180,7 +185,7 @@ def test_every_public_page_passes_the_accessibility_checks(
 
         def submit_empty(name: str) -> None:
             page.get_by_role("button", name="Continuar").click()
-            assert page.title().startswith("Error:"), name
+            expect(page, name).to_have_title(re.compile(r"^Error:"))
             auditor.check(page, name)
 
         def choose(label: str) -> None:
@@ -211,7 +216,7 @@ def test_every_public_page_passes_the_accessibility_checks(
         page.get_by_role("button", name="Continuar").click()
         auditor.check(page, "pagina-caducada")
         page.get_by_role("link", name="Abrir la página de nuevo").click()
-        assert page.url.endswith("/agendar/nombre/")
+        expect(page).to_have_url(re.compile(r"/agendar/nombre/$"))
         page.get_by_label("¿Cómo quieres que te llamemos?").fill("Ana")
         page.get_by_role("button", name="Continuar").click()
         auditor.check(page, "contacto")

@@ -1,8 +1,11 @@
 """A woman books, sees, reschedules and cancels a session in a real browser on a
 360 px phone screen and a 1280 px laptop, with JavaScript on and off."""
 
+import re
+
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from cercania.conftest import local
 
@@ -36,9 +39,12 @@ def test_she_books_sees_reschedules_and_cancels(
     def shot(name):
         nonlocal shots
         shots += 1
+        # A click that submits returns once the next page starts loading, not when it
+        # has loaded: the picture and the checks wait for the whole page.
+        page.wait_for_load_state()
         screenshot(page, f"booking-{tag}-{shots:02d}-{name}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
-        assert page.get_by_role("link", name="Salir rápido").is_visible(), name
+        expect(page.get_by_role("link", name="Salir rápido"), name).to_be_visible()
 
     def choose_and_continue(label):
         page.get_by_label(label, exact=True).check()
@@ -48,8 +54,8 @@ def test_she_books_sees_reschedules_and_cancels(
         page.goto(live_server.url + "/agendar/")
         shot("modalidad")
         page.get_by_role("button", name="Continuar").click()  # nothing chosen: the error pattern
-        assert page.title().startswith("Error:")
-        assert page.locator(".error-summary").is_visible()
+        expect(page).to_have_title(re.compile(r"^Error:"))
+        expect(page.locator(".error-summary")).to_be_visible()
         shot("modalidad-error")
         choose_and_continue("Llamada telefónica")
         shot("dia")
@@ -67,12 +73,12 @@ def test_she_books_sees_reschedules_and_cancels(
         page.get_by_role("button", name="Continuar").click()
         shot("revisar")
         page.get_by_role("button", name="Confirmar cita").click()
-        assert page.get_by_role("heading", name="Cita confirmada").is_visible()
+        expect(page.get_by_role("heading", name="Cita confirmada")).to_be_visible()
         reference = page.locator(".reference").inner_text()
         shot("confirmada")
 
         page.locator(".manage-link a").click()
-        assert reference in page.content()
+        expect(page.locator("main")).to_contain_text(reference)
         shot("mi-cita")
         page.get_by_role("link", name="Cambiar día u hora").click()
         choose = page.get_by_label("martes 1 de diciembre · 8 horarios")
@@ -81,11 +87,11 @@ def test_she_books_sees_reschedules_and_cancels(
         page.get_by_label("9:00", exact=True).check()
         shot("cambiar")
         page.get_by_role("button", name="Cambiar a esta hora").click()
-        assert page.get_by_text("Listo: cambiamos tu cita.").is_visible()
-        assert "martes 1 de diciembre, 9:00" in page.content()
+        expect(page.get_by_text("Listo: cambiamos tu cita.")).to_be_visible()
+        expect(page.locator("main")).to_contain_text("martes 1 de diciembre, 9:00")
         page.get_by_role("link", name="Cancelar cita").click()
         shot("cancelar")
         page.get_by_role("button", name="Sí, cancelar la cita").click()
-        assert page.get_by_text("Cancelada por ella").is_visible()
+        expect(page.get_by_text("Cancelada por ella")).to_be_visible()
         shot("cancelada")
     context.close()
