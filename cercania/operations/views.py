@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 from django.views.decorators.http import require_GET
@@ -70,10 +72,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     button; this one is a public page like the others. It says, neutrally, that what
     she just sent did not arrive and offers the same page again (the path only: the
     query and what she typed are never repeated). Django has already logged the refusal.
+
+    The footer's language switch posts to its own address, which only redirects: the
+    page to open again is the one she was reading, the form's ``next`` (a path of this
+    site, as the footer writes it; anything else gives the home page).
     """
-    again = request.path
+    switching_language = request.path == reverse("set_language")
+    again = urlsplit(request.POST.get("next", "")).path if switching_language else request.path
     if not url_has_allowed_host_and_scheme(again, allowed_hosts={request.get_host()}):
-        again = ""
+        again = "/" if switching_language else ""
     return render(request, "403_csrf.html", {"again_url": again}, status=403)
 
 

@@ -143,6 +143,32 @@ def test_a_form_sent_after_the_cookie_is_gone_gets_a_calm_page_to_open_it_again(
     assert client.post(reverse("set_language"), language, **SAME_ORIGIN).status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("next_page", "link"),
+    [
+        ("/seguridad/", "/seguridad/"),
+        ("/seguridad/?nombre=Zuleika", "/seguridad/"),  # the path only
+        ("https://otro.example/seguridad/", "/seguridad/"),  # never another site
+        ("/\\otro.example", "/"),
+        ("", "/"),
+    ],
+)
+def test_a_refused_language_switch_offers_the_page_she_was_reading(
+    institute_config, next_page, link
+):
+    client = Client(enforce_csrf_checks=True)
+    token = form_token(client.get(reverse("safety")))
+    del client.cookies["csrftoken"]
+    response = client.post(
+        reverse("set_language"),
+        {"language": "en", "next": next_page, "csrfmiddlewaretoken": token},
+        **SAME_ORIGIN,
+    )
+    assert response.status_code == 403
+    assert f'href="{link}">Abrir la página de nuevo' in response.text
+    assert "Zuleika" not in response.text and "otro.example" not in response.text
+
+
 def test_her_booking_answers_survive_a_refused_form(make_advisor):
     from cercania.conftest import local
 
