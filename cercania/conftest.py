@@ -144,6 +144,27 @@ def browser():
         instance.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test that fails leaves a picture and the address of every page it had
+    open (test-artifacts/failed-*.png), so a failure on CI can be seen, not guessed."""
+    report = yield
+    browser_instance = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and browser_instance is not None:
+        BROWSER_ARTIFACTS.mkdir(exist_ok=True)
+        name = "".join(c if c.isalnum() or c in "-_" else "-" for c in item.name)
+        for number, page in enumerate(
+            (page for context in browser_instance.contexts for page in context.pages), 1
+        ):
+            try:
+                path = BROWSER_ARTIFACTS / f"failed-{name}-{number}.png"
+                page.screenshot(path=str(path), full_page=True)
+                report.sections.append(("open page", f"{page.url}: {path}"))
+            except Exception as error:  # a closed page or a crashed browser: say so
+                report.sections.append(("open page", f"{page.url}: no picture ({error})"))
+    return report
+
+
 @pytest.fixture
 def screenshot():
     def take(page, name: str) -> Path:
