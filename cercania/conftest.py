@@ -162,6 +162,9 @@ def pytest_runtest_makereport(item, call):
                 report.sections.append(("open page", f"{page.url}: {path}"))
             except Exception as error:  # a closed page or a crashed browser: say so
                 report.sections.append(("open page", f"{page.url}: no picture ({error})"))
+        # The test did not reach its own context.close(): the next failure shows its pages only.
+        for context in browser_instance.contexts:
+            context.close()
     return report
 
 
