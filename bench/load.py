@@ -12,8 +12,8 @@
    settings `bench/load_settings.py`, whose URLconf adds a bare view for comparison.
 4. Runs locust headless (bench/locustfile.py): public pages, slot listing, booking by
    the HTML flow and by the API, her manage link, the staff agenda.
-5. Runs three short closed-loop runs for the throughput ratio: the booking page, the
-   slot listing page, and the bare view.
+5. Runs short closed-loop runs for the throughput ratio: the booking page and the bare
+   view in rounds (which goes first swaps each round), then the slot listing page.
 6. Counts double bookings with SQL, prints the figures and writes them to
    bench/results/load-<date>.txt. Then stops gunicorn and drops the database, whatever
    happened (every child process has a time limit).
@@ -34,6 +34,7 @@ import resource
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,22 @@ RATE_LIMITS = {
     "CERCANIA_API_RATE_SLOTS_PER_MINUTE": "1000000",
 }
 TARGETS = {"booking_p95_ms": 1000, "pages_p95_ms": 300, "ratio": 0.5}
+RATIO_CLASSES = {"booking": "BookingPageOnly", "bare": "BareViewOnly", "slots": "SlotPageOnly"}
+
+
+def ratio_order(rounds: int) -> list[str]:
+    """The ratio runs, in order: the booking page and the bare view in rounds that swap
+    which goes first, then the slot listing page once (information only).
+
+    Swapping cancels what the order alone would weigh on one side: the first run after
+    the main one shares the cores with what that left behind (PostgreSQL's autovacuum
+    of the rows just written, its checkpoint), and the machine's speed drifts within
+    minutes (bench/README.md).
+    """
+    order: list[str] = []
+    for n in range(rounds):
+        order += ["booking", "bare"] if n % 2 == 0 else ["bare", "booking"]
+    return [*order, "slots"]
 
 
 def log(message: str) -> None:
@@ -330,6 +347,10 @@ def database_counts(url: str) -> dict[str, int]:
 # ---------------------------------------------------------------- report
 
 
+def _rps(run: dict[str, dict[str, Any]]) -> float:
+    return float(run.get("Aggregated", {}).get("Requests/s", 0) or 0)
+
+
 def ms(row: dict[str, Any], column: str) -> str:
     value = row.get(column, "")
     return "—" if value in ("", "N/A") else f"{float(value):.0f}"
@@ -339,13 +360,13 @@ def report(
     *,
     args: argparse.Namespace,
     main: dict[str, dict[str, Any]],
-    ratio_runs: dict[str, dict[str, dict[str, Any]]],
+    ratio_runs: dict[str, list[dict[str, dict[str, Any]]]],
     counts: dict[str, int],
     load_before: tuple[float, float, float],
     load_after: tuple[float, float, float],
     workers: int,
 ) -> tuple[str, bool]:
-    lines = []
+    lines: list[str] = []
     add = lines.append
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
@@ -367,7 +388,7 @@ def report(
     add(
         f"run: {args.users} users (spawn {args.spawn_rate}/s) for {args.seconds} s; "
         f"{args.advisors} legal advisers Mon–Fri 9–15; ratio runs {args.ratio_users} users × "
-        f"{args.ratio_seconds} s each"
+        f"{args.ratio_seconds} s each, {args.ratio_rounds} rounds"
     )
     add(
         "rate limits raised for this server only (every user is 127.0.0.1): "
@@ -400,16 +421,25 @@ def report(
     errors = int(total.get("Failure Count", 0))
     booking_p95 = float(groups.get("booking", {}).get("p95") or 0)
     pages_p95 = float(groups.get("pages", {}).get("p95") or 0)
+    # Each page's rate over all its rounds (the runs last equally long), and each round's
+    # own ratio, which shows how far the runs spread.
     ratio_rps = {
-        name: float(run.get("Aggregated", {}).get("Requests/s", 0) or 0)
-        for name, run in ratio_runs.items()
+        name: statistics.mean(_rps(run) for run in runs) for name, runs in ratio_runs.items()
     }
     ratio_errors = sum(
-        int(run.get("Aggregated", {}).get("Failure Count", 0)) for run in ratio_runs.values()
+        int(run.get("Aggregated", {}).get("Failure Count", 0))
+        for runs in ratio_runs.values()
+        for run in runs
     )
     bare = ratio_rps.get("bare", 0) or float("nan")
     ratio = ratio_rps.get("booking", 0) / bare
     slot_ratio = ratio_rps.get("slots", 0) / bare
+    round_ratios = [
+        _rps(booking_run) / (_rps(bare_run) or float("nan"))
+        for booking_run, bare_run in zip(
+            ratio_runs.get("booking", []), ratio_runs.get("bare", []), strict=True
+        )
+    ]
     checks = [
         (
             "errors (main run + ratio runs)",
@@ -449,14 +479,18 @@ def report(
         f"{'(info) slot listing page / bare view':<44} "
         f"{slot_ratio:.2f} ({ratio_rps.get('slots', 0):.0f} / {ratio_rps.get('bare', 0):.0f} req/s)"
     )
+    add(
+        f"{'(info) ratio of each round':<44} "
+        + ", ".join(f"{value:.2f}" for value in round_ratios)
+        + f" ({len(round_ratios)} rounds of {args.ratio_seconds} s per page, first page swapped)"
+    )
     per_request = []
-    for name, run in ratio_runs.items():
-        count = int(run.get("Aggregated", {}).get("Request Count", 0) or 0)
-        cpu = run.get("__cpu__", {})
-        if count and cpu:
-            per_request.append(
-                f"{name} {cpu['server'] / count * 1000:.2f} + {cpu['client'] / count * 1000:.2f}"
-            )
+    for name, runs in ratio_runs.items():
+        count = sum(int(run.get("Aggregated", {}).get("Request Count", 0) or 0) for run in runs)
+        server = sum(run["__cpu__"]["server"] for run in runs if "__cpu__" in run)
+        client = sum(run["__cpu__"]["client"] for run in runs if "__cpu__" in run)
+        if count:
+            per_request.append(f"{name} {server / count * 1000:.2f} + {client / count * 1000:.2f}")
     add(f"{'(info) CPU ms per request, server + locust':<44} {'; '.join(per_request)}")
     add(
         f"{'(info) booking p50 / p99; pages p50 / p99':<44} "
@@ -500,6 +534,12 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--ratio-users", type=int, default=10)
     parser.add_argument("--ratio-seconds", type=int, default=15)
+    parser.add_argument(
+        "--ratio-rounds",
+        type=int,
+        default=3,
+        help="booking page and bare view runs each, the first of each round swapped",
+    )
     parser.add_argument(
         "--database-url", help="server and credentials (default DATABASE_URL, else local)"
     )
@@ -550,29 +590,27 @@ def main() -> int:
             classes=MAIN_USERS,
             prefix=tmp / "main",
         )
-        ratio_runs = {}
-        for key, user_class in [
-            ("booking", "BookingPageOnly"),
-            ("slots", "SlotPageOnly"),
-            ("bare", "BareViewOnly"),
-        ]:
+        ratio_runs: dict[str, list[dict[str, dict[str, Any]]]] = {}
+        for n, key in enumerate(ratio_order(args.ratio_rounds)):
+            user_class = RATIO_CLASSES[key]
             log(f"ratio run: {user_class}, {args.ratio_users} users for {args.ratio_seconds} s")
             cpu_before = server_cpu_seconds(gunicorn.pid), client_cpu_seconds()
-            ratio_runs[key] = run_locust(
+            run = run_locust(
                 env=env,
                 host=host,
                 users=args.ratio_users,
                 spawn_rate=args.ratio_users,
                 seconds=args.ratio_seconds,
                 classes=[user_class],
-                prefix=tmp / f"ratio-{key}",
+                prefix=tmp / f"ratio-{n}-{key}",
             )
             # Where each request's time goes: the server's work and the load generator's,
             # which share the two cores (bench/README.md).
-            ratio_runs[key]["__cpu__"] = {
+            run["__cpu__"] = {
                 "server": server_cpu_seconds(gunicorn.pid) - cpu_before[0],
                 "client": client_cpu_seconds() - cpu_before[1],
             }
+            ratio_runs.setdefault(key, []).append(run)
         load_after = os.getloadavg()
         stop(gunicorn)
         counts = database_counts(args.url)
