@@ -210,6 +210,10 @@ def _ask(
             # The page's title: the heading, or the question of its first field.
             "title": heading or next(iter(form)).label,
             "back_url": flow.previous(step),
+            # Named for every question: a name the template asks for and the context
+            # lacks costs the template engine an exception.
+            "contact_page": False,
+            "notice": None,
             **(extra or {}),
         },
     )
