@@ -4,7 +4,8 @@ Iterating a BoundField (`{% for choice in field %}`) builds a BoundWidget per ch
 through the widget's own rendering context (attributes copied, choices normalised,
 values formatted again for each one): about 16 µs per choice, a third of the day
 question's field (22 days) and of every other list of choices she answers. The same
-ids, values, labels and checked state as Django's RadioSelect, from one pass.
+ids, values, labels and checked state as Django's RadioSelect, from one pass, for flat
+choices (no question of the booking groups its choices).
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ def step(name):
     return reverse("booking:step", kwargs={"step": name})
 
 
-def radios(client, name):
-    page = client.get(step(name)).content.decode()
+def radios(client, question):
+    page = client.get(step(question)).content.decode()
     return [
         {
             "name": name,
