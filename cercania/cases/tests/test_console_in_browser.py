@@ -53,8 +53,12 @@ def test_the_line_console_from_the_keyboard(
         expect(page.get_by_label("Teléfono de quien llama")).to_be_focused()
         page.keyboard.type("614 321 0987")
         page.keyboard.press("Enter")
+        # Enter sends the search: wait for its answer, not the page it leaves (a picture
+        # taken while the browser navigates fails).
+        register = page.get_by_role("button", name="Registrar a una persona nueva con este número")
+        expect(register).to_be_visible()
         screenshot(page, "console-01-nobody")
-        page.get_by_role("button", name="Registrar a una persona nueva con este número").click()
+        register.click()
         page.get_by_label("Nombre o alias").fill("Martha Ruiz")
         page.get_by_label("Se le puede llamar").check()
         screenshot(page, "console-02-register")
@@ -83,8 +87,10 @@ def test_the_line_console_from_the_keyboard(
         page = signed_in_page(browser, live_server, violence_worker)
         page.goto(live_server.url + "/personal/expedientes/mi-trabajo/")
         page.get_by_role("link", name=case.folio).click()
+        screening = page.get_by_role("link", name="Aplicar el tamizaje pendiente")
+        expect(screening).to_be_visible()  # the case page, not the list it leaves
         screenshot(page, "console-06-case")
-        page.get_by_role("link", name="Aplicar el tamizaje pendiente").click()
+        screening.click()
         for number in (1, 3, 4, 6, 7, 8, 9):
             page.locator(f"#id_item_{number}").check()
         page.get_by_role("button", name="Calcular y guardar").click()
