@@ -179,6 +179,29 @@ def screenshot():
     return take
 
 
+# ---------------------------------------------------------------- figures
+
+# What the fault tests measured (how many reminders were at the receiver when the worker
+# was killed, how many pages were 503 while PostgreSQL was down…): printed once at the
+# end of the run, so CI's log carries them without anyone's logs around them.
+_FIGURES: list[tuple[str, str]] = []
+
+
+@pytest.fixture
+def report_figures(request):
+    def say(text: str) -> None:
+        _FIGURES.append((request.node.name, text))
+
+    return say
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FIGURES:
+        terminalreporter.section("figures")
+        for name, text in _FIGURES:
+            terminalreporter.write_line(f"{name}: {text}")
+
+
 # ---------------------------------------------------------------- scheduling
 
 CHIHUAHUA = ZoneInfo("America/Chihuahua")

@@ -103,7 +103,7 @@ def reminders() -> list[Delivery]:
 
 
 def test_a_worker_killed_mid_batch_and_restarted_sends_every_reminder_exactly_once(
-    clock, book_her, run_worker, receiver
+    clock, book_her, run_worker, receiver, report_figures
 ):
     addresses = [f"mujer{n}@example.net" for n in range(len(SESSIONS))]
     for start, address in zip(SESSIONS, addresses, strict=True):
@@ -152,8 +152,7 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_every_reminder_exactly_on
     assert [(d.status, d.reason) for d in interrupted] == [("failed", "interrupted")]
     flagged = Appointment.objects.get(deliveries=interrupted[0])
     assert "Un mensaje no le llegó" in flagged.needs_staff_attention
-    # The figures, for the CI log (.ci/run shows them with -rP).
-    print(
+    report_figures(
         f"worker SIGKILLed with {received_at_kill} of {len(SESSIONS)} reminders at the receiver "
         f"(statuses then: {dict(statuses)}); the restarted batch took {batch_seconds:.1f} s: "
         f"{len(receiver.messages)} received, one per woman, {len(sent)} sent and "

@@ -279,7 +279,9 @@ def sql(cluster: PrivateCluster, query: str) -> list[tuple]:  # type: ignore[typ
         return conn.execute(query).fetchall()
 
 
-def test_a_database_outage_shows_the_calm_503_page_loses_nothing_and_recovers(cluster, site):
+def test_a_database_outage_shows_the_calm_503_page_loses_nothing_and_recovers(
+    cluster, site, report_figures
+):
     traffic = Traffic()
     stop = threading.Event()
     women = [threading.Thread(target=book_until, args=(site, traffic, stop)) for _ in range(3)]
@@ -348,8 +350,7 @@ def test_a_database_outage_shows_the_calm_503_page_loses_nothing_and_recovers(cl
              ON a.advisor_id = b.advisor_id AND a.id < b.id
             AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at""",
     ) == [(0,)]
-    # The figures, for the CI log (.ci/run shows them with -rP).
-    print(
+    report_figures(
         f"PostgreSQL down {restarted - stopped:.1f} s under 3 women booking: "
         f"{len(during)} answers then ({dict(Counter(s.status for s in during))}), "
         f"{len(outage_pages)} calm 503 pages in all, no 500, no trace; healthy "
